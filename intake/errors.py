@@ -1,0 +1,71 @@
+"""The exceptions the library raises when a file cannot be processed; each carries an exit code and a hint."""
+
+from __future__ import annotations
+
+
+class IntakeError(Exception):
+    """Base class. `reason` is a short machine-readable code stored with failed documents."""
+
+    exit_code = 1
+    reason = "error"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        if reason:
+            self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class InputFileError(IntakeError):
+    """The file cannot be read as an invoice document."""
+
+    exit_code = 2
+    reason = "unreadable"
+
+
+class EmptyFileError(InputFileError):
+    reason = "empty_file"
+
+
+class UnsupportedFileError(InputFileError):
+    reason = "unsupported_type"
+
+
+class CorruptFileError(InputFileError):
+    reason = "corrupt"
+
+
+class EncryptedFileError(InputFileError):
+    reason = "encrypted"
+
+
+class TooLargeError(InputFileError):
+    reason = "too_large"
+
+
+class NotAnInvoiceError(InputFileError):
+    exit_code = 3
+    reason = "not_an_invoice"
+
+
+class ConfigError(IntakeError):
+    exit_code = 4
+    reason = "config"
+
+
+class DatabaseError(IntakeError):
+    exit_code = 5
+    reason = "database"
+
+
+class OcrEngineError(IntakeError):
+    exit_code = 6
+    reason = "ocr_engine"
+
+
+class NotFoundError(IntakeError):
+    exit_code = 7
+    reason = "not_found"

@@ -1,0 +1,70 @@
+"""Pages of a received file and the positioned text found on them (text layer, OFD text or OCR lines)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # numpy is only needed on the scan path
+    import numpy as np
+
+
+class PageKind(StrEnum):
+    TEXT = "text"  # positioned text from a PDF text layer or OFD page
+    IMAGE = "image"  # raster image that needs cleanup and OCR
+    STRUCTURED = "structured"  # structured invoice XML (OFD attachment, 数电 XML)
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A run of text with its box (x0, y0, x1, y1; y grows downwards) and the reader's confidence.
+
+    For text-layer pages boxes are in PDF points (or OFD millimetres converted to points);
+    for OCR pages, in pixels of the processed image.
+    """
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    confidence: float = 1.0
+    font: str = ""
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass
+class Page:
+    """One page of a received file, 1-based, as loaded (before cleanup)."""
+
+    number: int
+    kind: PageKind
+    width: float = 0.0
+    height: float = 0.0
+    lines: list[TextLine] = field(default_factory=list)
+    image: "np.ndarray | None" = None  # BGR uint8, for IMAGE pages
+    structured: dict[str, Any] | None = None  # for STRUCTURED pages: parsed invoice data
+    qr_payloads: list[str] = field(default_factory=list)
+    # Filled by cleanup/OCR on the scan path: the image the boxes refer to.
+    processed_image: "np.ndarray | None" = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(line.text for line in self.lines)
