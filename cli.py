@@ -2,12 +2,318 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
+import os
+import sys
+import traceback
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any, Callable
+
 import click
 
+from intake.errors import IntakeError
+from intake.settings import Settings, load_settings
 
-@click.group()
-def main() -> None:
-    """fapiao-intake: Chinese VAT invoices into trustworthy database records."""
+DOCUMENT_SUFFIXES = {".pdf", ".ofd", ".xml", ".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+INTERNAL_ERROR_EXIT = 70
+
+
+class Boundary(click.Group):
+    """Turns library errors into one `Error: ...` line and the error's exit code; a traceback only with -v."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IntakeError as e:
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            click.echo(f"Error: {e.message}", err=True)
+            ctx.exit(e.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as e:  # a bug: say so in one line, keep the traceback for -v
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            click.echo(f"Error: internal error: {e.__class__.__name__}: {e} (run `intake -v ...` for the traceback)", err=True)
+            ctx.exit(INTERNAL_ERROR_EXIT)
+
+
+@click.group(cls=Boundary)
+@click.option("-v", "--verbose", is_flag=True, help="Log more and show tracebacks of internal errors.")
+@click.version_option(package_name="fapiao-intake")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """fapiao-intake: Chinese VAT invoices (发票) into trustworthy database records.
+
+    Example: intake scan samples/
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def with_settings(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds --db, --config and --data-dir and passes `settings` (loaded once) to the command."""
+
+    @click.option("--db", "db_url", envvar="INTAKE_DB", metavar="URL",
+                  help="Database URL (default: a SQLite file in the data folder). Env: INTAKE_DB.")
+    @click.option("--config", "config_file", type=click.Path(path_type=Path), envvar="INTAKE_CONFIG",
+                  help="Settings file (TOML). Env: INTAKE_CONFIG.")
+    @click.option("--data-dir", type=click.Path(path_type=Path), envvar="INTAKE_DATA_DIR",
+                  help="Data folder (database, originals, page images). Env: INTAKE_DATA_DIR.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, db_url: str | None, config_file: Path | None, data_dir: Path | None, **kwargs: Any) -> Any:
+        settings = load_settings(config_file, db_url=db_url, data_dir=data_dir)
+        return func(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
+def open_db(settings: Settings):  # -> intake.database.Database
+    from intake.database import Database
+
+    return Database(settings.database_url)
+
+
+@main.command()
+@with_settings
+def init(settings: Settings) -> None:
+    """Create or migrate the database to the newest schema.
+
+    Example: intake init --db postgresql+psycopg://postgres@127.0.0.1/test
+    """
+    db = open_db(settings)
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)} ({len(db.tables())} tables)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the contract JSON (CONTRACT.md) on standard output.")
+@click.option("--keep-temp", type=click.Path(path_type=Path, file_okay=False),
+              help="Write every cleanup step's picture into this folder.")
+@with_settings
+def extract(file: Path, as_json: bool, keep_temp: Path | None, settings: Settings) -> None:
+    """Extract one file without touching any database.
+
+    Example: intake extract samples/set/e_normal_01.pdf --json
+    """
+    from intake.pipeline import extract_file
+
+    if keep_temp is not None:
+        keep_temp.mkdir(parents=True, exist_ok=True)
+        settings.keep_temp = keep_temp
+    result = extract_file(file, settings, display_name=str(file))
+    if as_json:
+        click.echo(json.dumps(result.to_contract(), ensure_ascii=False, indent=2))
+        return
+    from intake.report import print_extraction
+
+    print_extraction(result)
+
+
+def collect_files(paths: tuple[Path, ...], ignore: list[str]) -> tuple[list[Path], list[Path]]:
+    """Explicit files are always taken; folders are walked for document types, skipping ignored and hidden names."""
+    taken: list[Path] = []
+    skipped: list[Path] = []
+
+    def ignored(p: Path) -> bool:
+        return p.name.startswith(".") or any(fnmatch(p.name, pat) for pat in ignore)
+
+    for root in paths:
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not ignored(Path(d)))
+                for name in sorted(filenames):
+                    p = Path(dirpath) / name
+                    if ignored(p):
+                        continue
+                    (taken if p.suffix.lower() in DOCUMENT_SUFFIXES else skipped).append(p)
+        else:
+            taken.append(root)
+    return taken, skipped
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workers", type=int, default=None, help="Worker processes (default: the number of cores).")
+@click.option("--batch", default="", help="A label stored with every document of this run.")
+@click.option("--keep-temp", type=click.Path(path_type=Path, file_okay=False),
+              help="Write every cleanup step's picture into this folder.")
+@with_settings
+def scan(paths: tuple[Path, ...], workers: int | None, batch: str, keep_temp: Path | None, settings: Settings) -> None:
+    """Read files and folders (recursively) into the database, with a progress bar and a summary.
+
+    Example: intake scan samples/ --workers 2
+    """
+    from intake.report import ScanSummary, print_summary, progress_bar
+
+    if workers is not None:
+        settings.workers = workers
+    if keep_temp is not None:
+        keep_temp.mkdir(parents=True, exist_ok=True)
+        settings.keep_temp = keep_temp
+    missing = [p for p in paths if not p.exists()]
+    files, skipped = collect_files(tuple(p for p in paths if p.exists()), settings.ignore_patterns)
+    db = open_db(settings)
+    summary = ScanSummary(skipped=skipped)
+    for p in missing:
+        summary.add_missing(p)
+    with progress_bar(len(files)) as advance:
+        for outcome in run_files(db, settings, files, batch):
+            summary.add(outcome)
+            advance(outcome)
+    print_summary(summary)
+
+
+def run_files(db, settings: Settings, files: list[Path], batch: str):  # type: ignore[no-untyped-def]
+    """Outcomes one by one, from the worker pool when there is one."""
+    try:
+        from intake.dispatch import run_batch  # the pool (issue 5)
+    except ImportError:
+        run_batch = None
+    if run_batch is not None and settings.worker_count > 1 and len(files) > 1:
+        yield from run_batch(db, settings, files, channel="cli", batch=batch)
+        return
+    from intake.receive import receive_file
+
+    for f in files:
+        yield receive_file(db, settings, f, channel="cli", batch=batch)
+
+
+@main.command()
+@click.argument("invoice_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@with_settings
+def show(invoice_id: int, as_json: bool, settings: Settings) -> None:
+    """Show one invoice: every field with its confidence, status and reasons, the items and the file's trail.
+
+    Example: intake show 12
+    """
+    from intake.query import get_invoice
+    from intake.report import invoice_json, print_invoice
+
+    db = open_db(settings)
+    with db.session() as s:
+        rec = get_invoice(s, invoice_id)
+        if as_json:
+            click.echo(json.dumps(invoice_json(rec), ensure_ascii=False, indent=2))
+        else:
+            print_invoice(rec)
+
+
+def _date_opt(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2024-05-31")
+
+
+def _money_opt(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"{value!r} is not an amount like 1000.00")
+
+
+@main.command()
+@click.option("--number", help="Invoice number (or a part of it).")
+@click.option("--code", help="Invoice code (发票代码).")
+@click.option("--from", "date_from", help="Issued on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Issued on or before (YYYY-MM-DD).")
+@click.option("--buyer", help="Buyer name (a part of it) or tax id.")
+@click.option("--seller", help="Seller name (a part of it) or tax id.")
+@click.option("--tax-id", help="Buyer or seller tax id.")
+@click.option("--min-amount", help="价税合计 at least.")
+@click.option("--max-amount", help="价税合计 at most.")
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["accepted", "needs_review", "approved", "rejected", "duplicate"]))
+@click.option("--limit", type=int, default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@with_settings
+def find(number, code, date_from, date_to, buyer, seller, tax_id, min_amount, max_amount, statuses, limit, as_json,
+         settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """Find invoices by number, code, date range, buyer/seller name or tax id, amount range.
+
+    Example: intake find --seller 北京 --from 2024-01-01 --min-amount 100
+    """
+    from intake.query import Criteria, find_invoices, invoice_values
+    from intake.report import print_invoice_list
+
+    c = Criteria(
+        number=number, code=code, date_from=_date_opt(date_from), date_to=_date_opt(date_to), buyer=buyer,
+        seller=seller, tax_id=tax_id, min_amount=_money_opt(min_amount), max_amount=_money_opt(max_amount),
+        statuses=list(statuses), limit=limit,
+    )
+    db = open_db(settings)
+    with db.session() as s:
+        found = find_invoices(s, c)
+        if as_json:
+            for rec in found:
+                click.echo(json.dumps({"id": rec.id, "status": rec.status, **invoice_values(rec)}, ensure_ascii=False))
+        else:
+            print_invoice_list(found)
+
+
+@main.command()
+@click.argument("what")
+@with_settings
+def status(what: str, settings: Settings) -> None:
+    """Where is this invoice? Every event of a file or invoice number, with time and reason, or "never received".
+
+    Example: intake status scans/2024-05/invoice-0031.pdf   (or: intake status 24112000000048542163)
+    """
+    from intake.query import locate
+    from intake.report import print_whereabouts
+
+    db = open_db(settings)
+    with db.session() as s:
+        w = locate(s, what)
+        print_whereabouts(w)
+        if not w.received:
+            sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["accepted", "needs_review", "approved", "rejected", "duplicate"]),
+              help="Only invoices in this status (repeatable). Default: every invoice.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of standard output.")
+@with_settings
+def export(fmt: str, statuses: tuple[str, ...], output: Path | None, settings: Settings) -> None:
+    """Export invoices, one a row (CSV) or a line (JSON lines).
+
+    Example: intake export --format csv --status accepted --status approved -o invoices.csv
+    """
+    from intake.query import export_rows, write_export
+
+    db = open_db(settings)
+    with db.session() as s:
+        rows = export_rows(s, list(statuses) or None)
+        if output is None:
+            n = write_export(rows, fmt, sys.stdout)
+        else:
+            tmp = output.with_name(output.name + ".part")
+            with tmp.open("w", encoding="utf-8", newline="") as f:
+                n = write_export(rows, fmt, f)
+            tmp.replace(output)
+    click.echo(f"Exported {n} invoice(s).", err=True)
 
 
 if __name__ == "__main__":
