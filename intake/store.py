@@ -129,17 +129,17 @@ def find_primary(session: Session, key: str) -> InvoiceRecord | None:
 def record_invoice(session: Session, document: Document, invoice: Invoice) -> InvoiceRecord:
     """Add one scored invoice of `document`: columns, evidence, items, and a review task when needed.
 
-    The same invoice (same key) already recorded from another file makes this one a
-    duplicate: kept for the trail, linked to the first, never a second final record.
+    The same invoice (same key) already recorded, from another file or from another page
+    of this one, makes this one a duplicate: kept for the trail, linked to the first, never a second final record.
     """
     values = invoice.values()
+    key = invoice_key(values)
+    primary = find_primary(session, key) if key else None
     rec = InvoiceRecord(document=document, page=invoice.page, qr_payload=invoice.qr_payload)
     set_columns(rec, values)
     set_items(rec, [{k: fv.value for k, fv in item.items()} for item in invoice.items])
     set_field_records(rec, invoice)
-    key = invoice_key(values)
-    primary = find_primary(session, key) if key else None
-    if primary is not None and primary.document_id != document.id:
+    if primary is not None:  # another file, or the same invoice twice in one file (发票联 + 抵扣联)
         rec.status = InvoiceStatus.DUPLICATE
         rec.duplicate_of_id = primary.id
     else:
