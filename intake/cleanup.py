@@ -1,0 +1,255 @@
+"""Scan cleanup before OCR: small OpenCV steps (crop to sheet, upright, deskew, even light, drop the red seal, denoise), each skipping pages that do not need it."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+import cv2
+import numpy as np
+
+from intake.pages import Page
+from intake.settings import Settings
+
+if TYPE_CHECKING:
+    from intake.ocr import PaddleEngine
+
+log = logging.getLogger(__name__)
+
+# Long side after `limit_size`: ~10 px/mm on an invoice; phone photos (4208 px) are oversampled for OCR.
+MAX_SIDE = 2500
+_SEQ = itertools.count(1)
+
+
+@dataclass
+class CleanContext:
+    """What a step may use: settings, where to write its picture, the OCR engine (orientation), and the page's notes."""
+
+    settings: Settings
+    page_number: int = 1
+    engine: "PaddleEngine | None" = None
+    notes: list[str] = field(default_factory=list)
+    seq: int = field(default_factory=lambda: next(_SEQ))
+
+    def keep(self, step: str, image: np.ndarray) -> None:
+        if self.settings.keep_temp is None:
+            return
+        folder = self.settings.keep_temp
+        folder.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(folder / f"{self.seq:03d}_p{self.page_number:02d}_{step}.png"), image)
+
+
+def _gray(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+
+
+def _shrink(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    scale = min(1.0, side / max(image.shape[:2]))
+    if scale == 1.0:
+        return image, 1.0
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+
+
+def limit_size(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
+    out, scale = _shrink(image, MAX_SIDE)
+    if scale < 1.0:
+        ctx.notes.append(f"resized x{scale:.2f}")
+    return out
+
+
+def _order(pts: np.ndarray) -> np.ndarray:
+    s, d = pts.sum(1), np.diff(pts, axis=1).ravel()
+    return np.float32([pts[s.argmin()], pts[d.argmin()], pts[s.argmax()], pts[d.argmax()]])
+
+
+def find_sheet(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
+    """Crop a photo to the brightest large paper region (the sheet) and undo its perspective; scans pass untouched."""
+    small, scale = _shrink(image, 800)
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    # Paper is bright and unsaturated; desks and shadows are darker or tinted.
+    paperness = cv2.subtract(hsv[:, :, 2], hsv[:, :, 1])
+    _, mask = cv2.threshold(cv2.GaussianBlur(paperness, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    k = max(5, small.shape[1] // 60)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return image
+    sheet = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(sheet) / (small.shape[0] * small.shape[1])
+    if not 0.2 < area < 0.9:  # nothing sheet-like, or the sheet already fills the frame
+        return image
+    hull = cv2.convexHull(sheet)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    if len(quad) != 4:
+        quad = cv2.boxPoints(cv2.minAreaRect(hull))
+    pts = _order(np.float32(quad) / scale)
+    w = int(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[3] - pts[2])))
+    h = int(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
+    m = cv2.getPerspectiveTransform(pts, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
+    ctx.notes.append(f"cropped to sheet ({area:.0%} of the frame)")
+    return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _rec_score(engine: "PaddleEngine", crops: list[np.ndarray]) -> float:
+    results = engine.recognize_crops(crops)
+    return float(np.mean([score * min(len(text), 8) for text, score in results])) if results else 0.0
+
+
+def orient(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
+    """Turn 90/180/270 to upright: detected line boxes say horizontal or vertical; recognizer scores say up or down."""
+    engine = ctx.engine
+    if engine is None:
+        return image
+    from intake.ocr import crop_quad
+
+    small, _ = _shrink(image, 1200)
+    quads = engine.detect(small)
+    if len(quads) < 3:
+        return image
+    sizes = [(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[0] - q[3])) for q in quads]
+    wide = sum(w > 2 * h for w, h in sizes)
+    tall = sum(h > 2 * w for w, h in sizes)
+    turned = 0
+    if tall > 2 * max(wide, 1):
+        small = cv2.rotate(small, cv2.ROTATE_90_CLOCKWISE)
+        turned = 90
+        quads = engine.detect(small)
+    # The longest lines carry the clearest signal; upside-down text reads as low-score noise.
+    longest = sorted(quads, key=lambda q: -np.linalg.norm(q[0] - q[1]))[:6]
+    crops = [crop_quad(small, q) for q in longest]
+    upright = _rec_score(engine, crops)
+    flipped = _rec_score(engine, [np.ascontiguousarray(c[::-1, ::-1]) for c in crops])
+    if flipped > 1.3 * upright + 0.5:
+        turned = (turned + 180) % 360
+    if turned == 0:
+        return image
+    ctx.notes.append(f"turned {turned}° clockwise")
+    code = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[turned]
+    return cv2.rotate(image, code)
+
+
+def _profile_sharpness(mask: np.ndarray, angle: float) -> float:
+    h, w = mask.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    rows = cv2.warpAffine(mask, m, (w, h), flags=cv2.INTER_NEAREST).sum(axis=1, dtype=np.float64)
+    return float(np.square(np.diff(rows)).sum())
+
+
+def skew_angle(image: np.ndarray) -> float:
+    """Small skew in degrees (counter-clockwise positive, as cv2) by the sharpest row profile of the ink; 0.0 when unsure."""
+    small, _ = _shrink(_gray(image), 1000)
+    mask = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    if mask.mean() < 0.002:
+        return 0.0
+    base = _profile_sharpness(mask, 0.0)
+    coarse = max(np.arange(-6, 6.01, 0.5), key=lambda a: _profile_sharpness(mask, a))
+    best = max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=lambda a: _profile_sharpness(mask, a))
+    if _profile_sharpness(mask, best) < 1.05 * base:
+        return 0.0
+    return round(float(best), 2)
+
+
+def deskew(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
+    angle = skew_angle(image)
+    if abs(angle) < 0.15:
+        return image
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    ctx.notes.append(f"deskewed {angle:+.2f}°")
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _background(gray: np.ndarray) -> np.ndarray:
+    """The paper without the ink: a max filter removes strokes, then a blur smooths the light."""
+    small, scale = _shrink(gray, 600)
+    k = max(3, small.shape[1] // 50) | 1
+    bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    bg = cv2.GaussianBlur(bg, (0, 0), k)
+    return cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def even_light(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
+    """Divide by the paper's own brightness so shade and tint go, leaving ink colours; white even pages are left alone."""
+    bg = _background(_gray(image))
+    lo, hi = np.percentile(bg, [2, 98])
+    if lo > 215 and hi - lo < 20:
+        return image
+    ctx.notes.append(f"evened light (paper {lo:.0f}..{hi:.0f})")
+    out = np.empty_like(image)
+    for c in range(3):
+        ch = _background(image[:, :, c]).astype(np.float32)
+        out[:, :, c] = np.clip(image[:, :, c].astype(np.float32) * (255.0 / np.maximum(ch, 1.0)), 0, 255)
+    return out
+
+
+def red_ink_mask(image: np.ndarray) -> np.ndarray:
+    """Seal red (hue within ~14° of red, saturated, not dark); brown form ink (hue ~30°) and black or blue print are not in it."""
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
+    return ((hue <= 7) | (hue >= 168)) & (sat >= 60) & (val >= 60)
+
+
+def drop_seal(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
+    """Whiten red seal ink; print under it is darker than the ink, falls outside the mask and stays."""
+    mask = red_ink_mask(image)
+    share = float(mask.mean())
+    if share < 0.001:
+        return image
+    mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) & red_ink_mask_loose(image)
+    out = image.copy()
+    out[mask.astype(bool)] = 255
+    ctx.notes.append(f"red seal ink whitened ({share:.1%} of pixels)")
+    return out
+
+
+def red_ink_mask_loose(image: np.ndarray) -> np.ndarray:
+    """The seal's pale anti-aliased rim, for growing the mask by a pixel without eating dark print."""
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
+    return (((hue <= 10) | (hue >= 165)) & (sat >= 30) & (val >= 90)).astype(np.uint8)
+
+
+def noise_level(image: np.ndarray) -> float:
+    gray = _gray(image)
+    small, _ = _shrink(gray, 1200)
+    residual = small.astype(np.int16) - cv2.medianBlur(small, 3).astype(np.int16)
+    return float(np.median(np.abs(residual)) * 1.4826)
+
+
+def denoise(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
+    """A 3-px median only on grainy pages: it takes speckle and JPEG mosquitoes, and leaves strokes."""
+    sigma = noise_level(image)
+    if sigma < 4.0:
+        return image
+    ctx.notes.append(f"denoised (noise {sigma:.1f})")
+    return cv2.medianBlur(image, 3)
+
+
+STEPS: list[tuple[str, Callable[[np.ndarray, CleanContext], np.ndarray]]] = [
+    ("size", limit_size),
+    ("sheet", find_sheet),
+    ("orient", orient),
+    ("deskew", deskew),
+    ("light", even_light),
+    ("seal", drop_seal),
+    ("denoise", denoise),
+]
+
+
+def clean(page: Page, settings: Settings, engine: "PaddleEngine | None" = None) -> np.ndarray:
+    """The page image ready for OCR; what ran goes to `page.notes`, each step's picture to keep_temp when set."""
+    if page.image is None:
+        raise ValueError(f"page {page.number} has no image")
+    ctx = CleanContext(settings=settings, page_number=page.number, engine=engine)
+    image = page.image
+    ctx.keep("input", image)
+    for name, step in STEPS:
+        before = len(ctx.notes)
+        out = step(image, ctx)
+        if out is not image or len(ctx.notes) > before:
+            ctx.keep(name, out)
+        image = out
+    page.notes.extend(ctx.notes)
+    return image

@@ -1,0 +1,127 @@
+"""Cleanup steps on crafted images: skew removed, a 180° page turned, a red seal lifted off black digits, a photo cropped to its sheet."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from intake import cleanup
+from intake.cleanup import CleanContext, deskew, drop_seal, find_sheet, orient, skew_angle
+from intake.pages import Page, PageKind
+from intake.settings import load_settings
+
+CJK = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
+
+
+def font(size: int):
+    try:
+        return ImageFont.truetype(CJK, size)
+    except OSError:
+        return ImageFont.load_default(size)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(env={}, data_dir=tmp_path / "data", keep_temp=tmp_path / "keep")
+
+
+def document(width=1400, height=900, lines=12) -> np.ndarray:
+    im = Image.new("RGB", (width, height), "white")
+    d = ImageDraw.Draw(im)
+    f = font(30)
+    for i in range(lines):
+        d.text((70, 50 + i * 65), f"发票号码 3320767{i} 金额 ¥46.62 纳税人识别号 91120222079642398Y", fill="black", font=f)
+    return np.asarray(im)[:, :, ::-1].copy()
+
+
+def rotate(image: np.ndarray, angle: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_CUBIC, borderValue=(255, 255, 255))
+
+
+@pytest.mark.parametrize("angle", [3.0, -3.0, 1.2])
+def test_small_skew_is_removed(settings, angle):
+    skewed = rotate(document(), angle)
+    found = skew_angle(skewed)
+    assert abs(found + angle) < 0.5  # the correction undoes the skew
+    ctx = CleanContext(settings)
+    straight = deskew(skewed, ctx)
+    assert abs(skew_angle(straight)) < 0.5
+    assert ctx.notes and "deskewed" in ctx.notes[0]
+
+
+def test_straight_page_is_not_touched(settings):
+    page = document()
+    ctx = CleanContext(settings)
+    assert deskew(page, ctx) is page and ctx.notes == []
+
+
+def test_upside_down_page_is_turned(settings):
+    from intake.ocr import get_engine
+
+    engine = get_engine(settings)
+    page = document()
+    ctx = CleanContext(settings, engine=engine)
+    turned = orient(cv2.rotate(page, cv2.ROTATE_180), ctx)
+    assert ctx.notes == ["turned 180° clockwise"]
+    assert np.array_equal(turned, page)
+    ctx = CleanContext(settings, engine=engine)
+    assert orient(page, ctx) is page and ctx.notes == []
+    ctx = CleanContext(settings, engine=engine)
+    assert np.array_equal(orient(cv2.rotate(page, cv2.ROTATE_90_COUNTERCLOCKWISE), ctx), page)
+
+
+def test_red_seal_over_black_digits_leaves_the_digits(settings):
+    im = Image.new("RGB", (900, 400), "white")
+    d = ImageDraw.Draw(im)
+    d.text((120, 170), "91440101664041243T", fill=(20, 20, 20), font=font(44))
+    digits = np.asarray(im.convert("L")) < 100
+    seal = Image.new("RGBA", im.size, (0, 0, 0, 0))
+    s = ImageDraw.Draw(seal)
+    s.ellipse((200, 60, 700, 340), outline=(220, 30, 40, 230), width=12)
+    s.text((260, 110), "广州晶东贸易有限公司", fill=(220, 30, 40, 210), font=font(40))
+    s.text((300, 240), "发票专用章", fill=(220, 30, 40, 210), font=font(40))
+    stamped = Image.alpha_composite(im.convert("RGBA"), seal).convert("RGB")
+    bgr = np.asarray(stamped)[:, :, ::-1].copy()
+    ctx = CleanContext(settings)
+    out = drop_seal(bgr, ctx)
+    dark = cv2.cvtColor(out, cv2.COLOR_BGR2GRAY) < 100
+    assert dark[digits].mean() > 0.95  # the digits survive
+    red_left = cleanup.red_ink_mask(out).sum()
+    assert red_left < 0.02 * cleanup.red_ink_mask(bgr).sum()
+    assert (dark & ~cv2.dilate(digits.astype(np.uint8), np.ones((5, 5))).astype(bool)).sum() < 200  # no seal left dark
+
+
+def test_photo_is_cropped_to_the_sheet(settings):
+    rng = np.random.default_rng(3)
+    desk = np.full((1200, 1600, 3), (40, 70, 110), np.uint8) + rng.integers(0, 25, (1200, 1600, 3), dtype=np.uint8)
+    sheet = document(1000, 640, lines=9)
+    src = np.float32([[0, 0], [1000, 0], [1000, 640], [0, 640]])
+    dst = np.float32([[260, 230], [1330, 290], [1300, 950], [220, 900]])
+    m = cv2.getPerspectiveTransform(src, dst)
+    mask = cv2.warpPerspective(np.full((640, 1000), 255, np.uint8), m, (1600, 1200)) > 0
+    photo = desk.copy()
+    photo[mask] = cv2.warpPerspective(sheet, m, (1600, 1200))[mask]
+    ctx = CleanContext(settings)
+    out = find_sheet(photo, ctx)
+    assert ctx.notes and "cropped" in ctx.notes[0]
+    h, w = out.shape[:2]
+    assert 0.9 < (w / h) / (1000 / 640) < 1.1
+    border = np.concatenate([out[:8].reshape(-1, 3), out[-8:].reshape(-1, 3), out[:, :8].reshape(-1, 3), out[:, -8:].reshape(-1, 3)])
+    assert (border.mean(axis=1) > 200).mean() > 0.9  # paper, not desk, at the edges
+    assert abs(skew_angle(out)) < 0.5
+
+
+def test_clean_records_steps_and_keeps_pictures(settings):
+    page = Page(number=2, kind=PageKind.IMAGE, image=rotate(document(), 2.0))
+    out = cleanup.clean(page, settings)
+    assert out.shape == page.image.shape
+    assert any("deskewed" in n for n in page.notes)
+    names = sorted(p.name for p in settings.keep_temp.iterdir())
+    assert any(n.endswith("_p02_input.png") for n in names) and any(n.endswith("_p02_deskew.png") for n in names)
+    clean_page = Page(number=1, kind=PageKind.IMAGE, image=document())
+    cleanup.clean(clean_page, settings)
+    assert clean_page.notes == []  # a clean page skips every step
