@@ -316,5 +316,68 @@ def export(fmt: str, statuses: tuple[str, ...], output: Path | None, settings: S
     click.echo(f"Exported {n} invoice(s).", err=True)
 
 
+@main.command()
+@click.argument("dirs", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--poll", type=float, default=None, metavar="SECONDS",
+              help="Poll every SECONDS instead of native events (automatic on network filesystems).")
+@click.option("--stability", type=float, default=None, metavar="SECONDS",
+              help="Take a file once it has been unchanged this long (default 5).")
+@click.option("--recursive/--no-recursive", default=None, help="Watch subfolders too (default: yes).")
+@click.option("--done", type=click.Path(path_type=Path, file_okay=False), help="Where processed files go (default: done/ beside the folder).")
+@click.option("--failed", type=click.Path(path_type=Path, file_okay=False), help="Where failed files go (default: failed/ beside the folder).")
+@click.option("--batch", default=None, help="A label stored with every document received here.")
+@click.option("--expected-buyer", default=None, help="Buyer tax id or name the invoices should be made out to.")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: the number of cores).")
+@click.option("--oneshot", is_flag=True, help="Process what is there now, then exit.")
+@with_settings
+def watch(dirs: tuple[Path, ...], poll: float | None, stability: float | None, recursive: bool | None, done: Path | None,
+          failed: Path | None, batch: str | None, expected_buyer: str | None, workers: int | None, oneshot: bool,
+          settings: Settings) -> None:
+    """Watch folders (or the [[intake.watch]] folders of the settings file) and receive every file dropped there.
+
+    Example: intake watch /srv/scans/inbox --poll 10 --workers 2
+    """
+    import signal
+    import threading
+
+    from intake.watch import Watcher, folders_from_options, overlay_options
+
+    options = dict(poll=poll, stability=stability, recursive=recursive, done=done, failed=failed,
+                   batch=batch, expected_buyer=expected_buyer)
+    folders = folders_from_options(list(dirs), **options) if dirs else overlay_options(settings.watch, **options)
+    watch_log = logging.getLogger("intake.watch")
+    if not watch_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        watch_log.addHandler(handler)
+        watch_log.propagate = False
+    watch_log.setLevel(logging.DEBUG if logging.getLogger().level == logging.DEBUG else logging.INFO)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set():  # a second Ctrl-C: do not wait any longer
+            raise KeyboardInterrupt
+        watch_log.info("%s: stopping after the files in hand", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    watcher = Watcher(open_db(settings), settings, folders, workers=workers, oneshot=oneshot, stop=stop)
+    watcher.run()
+
+
+@main.command()
+@click.option("--hours", type=int, default=24, show_default=True, help="How many hours back the per-hour table goes.")
+@with_settings
+def stats(hours: int, settings: Settings) -> None:
+    """Intake counters: processed, failed, duplicates, waiting, and per hour.
+
+    Example: intake stats --hours 48
+    """
+    from intake.stats import collect_stats, format_stats
+
+    click.echo(format_stats(collect_stats(open_db(settings), settings, hours=hours)))
+
+
 if __name__ == "__main__":
     main()
