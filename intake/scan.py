@@ -1,0 +1,95 @@
+"""The scan path for IMAGE pages: cleanup, text detection, then recognition of every box except the 密码区 cipher block."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from intake.pages import Page, PageKind
+from intake.settings import Settings
+
+if TYPE_CHECKING:
+    from intake.ocr import PaddleEngine
+
+log = logging.getLogger(__name__)
+
+_CIPHER = re.compile(r"[0-9<>+\-*/]")
+
+
+def _box(q: np.ndarray) -> tuple[float, float, float, float]:
+    return float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())
+
+
+def cipher_candidates(quads: list[np.ndarray], width: int, height: int) -> list[int]:
+    """Indices of the boxes that look like the 密码区: 3–5 stacked lines of one width, flush left and right, in the upper right.
+
+    The cipher lines are fixed-width (monospaced, same character count), so their boxes share x0 and x1
+    almost exactly, which no other block of the form does.
+    """
+    boxes = [_box(q) for q in quads]
+    tol = 0.02 * width
+    eligible = [i for i, (x0, y0, x1, y1) in enumerate(boxes)
+                if x1 - x0 > 0.2 * width and (x0 + x1) / 2 > 0.5 * width and (y0 + y1) / 2 < 0.5 * height
+                and (x1 - x0) > 6 * (y1 - y0)]
+    best: list[int] = []
+    for i in eligible:
+        group = [j for j in eligible
+                 if abs(boxes[j][0] - boxes[i][0]) < tol and abs(boxes[j][2] - boxes[i][2]) < tol]
+        if len(group) > len(best):
+            best = group
+    if not 3 <= len(best) <= 5:
+        return []
+    ys = sorted((boxes[j][1] + boxes[j][3]) / 2 for j in best)
+    line_h = np.median([boxes[j][3] - boxes[j][1] for j in best])
+    if max(np.diff(ys)) > 2.5 * line_h:  # not one block
+        return []
+    return sorted(best, key=lambda j: boxes[j][1])
+
+
+def is_cipher_text(text: str) -> bool:
+    text = text.replace(" ", "")
+    return len(text) >= 15 and len(_CIPHER.findall(text)) >= 0.85 * len(text)
+
+
+def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float]) -> list:
+    """OCR lines of one cleaned image; the 密码区 costs one recognised line (to confirm it), not four."""
+    from intake.ocr import crop_quad
+
+    t = time.perf_counter()
+    quads = engine.detect(image)
+    timings["detection"] = timings.get("detection", 0.0) + time.perf_counter() - t
+
+    t = time.perf_counter()
+    skip: set[int] = set()
+    cipher = cipher_candidates(quads, image.shape[1], image.shape[0])
+    if cipher:
+        (text, _score), = engine.recognize_crops([crop_quad(image, quads[cipher[0]])])
+        if is_cipher_text(text):
+            skip = set(cipher)
+    lines = engine.recognize(image, [q for i, q in enumerate(quads) if i not in skip])
+    timings["recognition"] = timings.get("recognition", 0.0) + time.perf_counter() - t
+    return lines
+
+
+def read_scanned_pages(pages: list[Page], settings: Settings, timings: dict[str, float]) -> None:
+    """Cleanup and OCR for each IMAGE page, in place: page.lines (boxes in pixels of page.processed_image)."""
+    from intake.cleanup import clean
+    from intake.ocr import get_engine
+
+    t = time.perf_counter()
+    engine = get_engine(settings)
+    timings["ocr_load"] = timings.get("ocr_load", 0.0) + time.perf_counter() - t
+    for page in pages:
+        if page.kind != PageKind.IMAGE or page.image is None:
+            continue
+        t = time.perf_counter()
+        image = clean(page, settings, engine)
+        timings["cleanup"] = timings.get("cleanup", 0.0) + time.perf_counter() - t
+        page.lines = read_page(image, engine, timings)
+        page.processed_image = image
+        # Boxes refer to the processed image, so the page's size does too.
+        page.height, page.width = float(image.shape[0]), float(image.shape[1])

@@ -1,0 +1,97 @@
+"""The real OCR engine: PP-OCRv5 on onnxruntime reads a real e-invoice image and a rendered PDF page, loads once, never touches the network."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+
+from intake import ocr
+from intake.settings import load_settings
+from conftest import realfile
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    return load_settings(env={}, data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any connection attempt fails the test (the engine must work offline)."""
+    attempts = []
+
+    def refuse(self, address, *args, **kwargs):
+        attempts.append(address)
+        raise OSError(f"network access attempted: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: refuse(None, a))
+    yield attempts
+    assert attempts == []
+
+
+def test_models_verify(settings):
+    statuses = ocr.list_models(settings)
+    assert {s.name for s in statuses} >= {"PP-OCRv5_mobile_det", "PP-OCRv5_mobile_rec"}
+    assert all(s.sha256_ok and not s.problem for s in statuses), statuses
+    assert all(s.licence == "Apache-2.0" for s in statuses)
+
+
+def test_tampered_manifest_is_reported(settings, monkeypatch):
+    spec = ocr.model_specs()[0]
+    bad = ocr.ModelSpec(**{**spec.__dict__, "sha256": "0" * 64})
+    assert ocr.check_model(bad).problem == "sha256 mismatch"
+    with pytest.raises(ocr.OcrEngineError):
+        ocr.prepare_model_dir(bad, settings)
+
+
+def test_reads_real_invoice_and_rendered_pdf_with_one_load(settings, no_network):
+    import cv2
+    import pypdfium2
+
+    before = ocr.load_count
+    engine = ocr.get_engine(settings)
+    image = cv2.imread(str(realfile("guanshuicheng-invoice/vat_e_normal_tianjin_2019.png")))
+    lines = engine.read(image)
+    text = "".join(line.text for line in lines)
+    assert "33207675" in text and "012001800311" in text
+    number = next(line for line in lines if "33207675" in line.text)
+    assert number.confidence > 0.9
+    assert 0 <= number.x0 < number.x1 <= image.shape[1] and 0 <= number.y0 < number.y1 <= image.shape[0]
+
+    pdf = pypdfium2.PdfDocument(str(realfile("mxvc-invoice/jiangsu_e_normal_2022_ride_15.94.pdf")))
+    rendered = pdf[0].render(scale=200 / 72).to_numpy()[:, :, ::-1].copy()
+    pdf.close()
+    again = ocr.get_engine(settings)
+    assert again is engine
+    page_text = "".join(line.text for line in again.read(rendered))
+    assert "15.94" in page_text and "发票号码" in page_text
+    assert ocr.load_count - before <= 1
+
+
+def test_prepared_model_dir_links_the_wheel_file(settings):
+    det, rec = ocr.model_set(settings.ocr_model)
+    folder = ocr.prepare_model_dir(rec, settings)
+    assert (folder / "inference.onnx").resolve() == __import__("pathlib").Path(ocr.check_model(rec).path).resolve()
+    assert "model_name: PP-OCRv5_mobile_rec" in (folder / "inference.yml").read_text(encoding="utf-8")
+
+
+def test_cipher_block_is_skipped_but_the_rest_is_read(settings):
+    import cv2
+
+    from intake.scan import cipher_candidates, read_page
+
+    engine = ocr.get_engine(settings)
+    image = cv2.imread(str(realfile("guanshuicheng-invoice/vat_e_normal_tianjin_2019.png")))
+    quads = engine.detect(image)
+    assert len(cipher_candidates(quads, image.shape[1], image.shape[0])) == 4
+    timings: dict[str, float] = {}
+    lines = read_page(image, engine, timings)
+    text = "".join(line.text for line in lines)
+    assert "<" not in text and ">" not in text  # no cipher line came back
+    assert "33207675" in text and "91120222079642398Y" in text
+    assert timings["detection"] > 0 and timings["recognition"] > 0
+    assert len(lines) >= len(engine.read(image)) - 4
