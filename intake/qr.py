@@ -1,0 +1,293 @@
+"""Invoice QR codes: decode them from images and PDF pages, parse their payload (tax QR or Shenzhen verify URL), attach them to invoices.
+
+`parse_payload(text) -> QrData | None` is the stable interface for validation:
+
+    QrData.type_code     the QR's type field as printed ("10", "31", ...; "" for Shenzhen URLs)
+    QrData.invoice_type  contract value (CONTRACT.md) for type_code, "" when the QR does not say
+    QrData.code          发票代码 digits, "" on 数电票 and Shenzhen URLs
+    QrData.number        发票号码 digits (8 or 20)
+    QrData.amount        normal form "1234.50"
+    QrData.amount_kind   "pre_tax" (合计金额, old invoices) or "with_tax" (价税合计: 数电 31/32, Shenzhen URLs)
+    QrData.date          ISO "YYYY-MM-DD", "" when absent (Shenzhen URLs)
+    QrData.check_code    校验码 as in the QR (20 digits), "" when absent
+    QrData.raw           the payload as decoded
+    QrData.kind          "tax" (comma-separated) or "shenzhen_url"
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlparse
+
+from intake import normal
+from intake.invoice import Invoice, InvoiceType
+from intake.pages import Page, PageKind
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+# The QR's type field (DOMAIN.md). `20` is what the 2022 贵州 增值税电子专用发票 OFD writes in its GraphCode.
+QR_TYPES: dict[str, str] = {
+    "01": InvoiceType.VAT_SPECIAL,
+    "04": InvoiceType.VAT_NORMAL,
+    "08": InvoiceType.VAT_ELECTRONIC_SPECIAL,
+    "20": InvoiceType.VAT_ELECTRONIC_SPECIAL,
+    "10": InvoiceType.VAT_ELECTRONIC_NORMAL,
+    "11": InvoiceType.VAT_ROLL,
+    "14": InvoiceType.TOLL,
+    "31": InvoiceType.DIGITAL_SPECIAL,
+    "32": InvoiceType.DIGITAL_NORMAL,
+}
+WITH_TAX_TYPES = frozenset({"31", "32"})
+
+
+@dataclass(frozen=True)
+class QrData:
+    type_code: str
+    invoice_type: str
+    code: str
+    number: str
+    amount: str
+    amount_kind: str
+    date: str
+    check_code: str
+    raw: str
+    kind: str = "tax"
+
+
+def parse_payload(text: str | None) -> QrData | None:
+    """A decoded QR text as invoice facts, or None when it is not an invoice QR."""
+    if not text:
+        return None
+    text = text.strip()
+    if text.lower().startswith(("http://", "https://")):
+        return _parse_shenzhen(text)
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) < 7 or not re.fullmatch(r"\d{2}", parts[0]) or not re.fullmatch(r"\d{2}", parts[1]):
+        return None
+    type_code, code, number, amount, day, check = parts[1:7]
+    if not re.fullmatch(r"\d{8}|\d{20}", number):
+        return None
+    if code and not re.fullmatch(r"\d{10}|\d{12}", code):
+        return None
+    iso = normal.iso_date(day) if re.fullmatch(r"\d{8}", day) else ""
+    money = normal.money(amount) if re.fullmatch(r"-?\d+(\.\d+)?", amount) else ""
+    if not iso or not money:
+        return None
+    with_tax = type_code in WITH_TAX_TYPES or (not code and len(number) == 20)
+    return QrData(
+        type_code=type_code,
+        invoice_type=str(QR_TYPES.get(type_code, InvoiceType.UNKNOWN)),
+        code=code,
+        number=number,
+        amount=money,
+        amount_kind="with_tax" if with_tax else "pre_tax",
+        date=iso,
+        check_code=re.sub(r"\s+", "", check),
+        raw=text,
+    )
+
+
+def _parse_shenzhen(url: str) -> QrData | None:
+    """bcfp.shenzhen.chinatax.gov.cn verify URL: bill_num and total_amount (价税合计 in fen)."""
+    query = parse_qs(urlparse(url).query)
+    number = (query.get("bill_num") or [""])[0]
+    fen = (query.get("total_amount") or [""])[0]
+    if not re.fullmatch(r"\d{8}|\d{20}", number) or not re.fullmatch(r"-?\d+", fen):
+        return None
+    from decimal import Decimal
+
+    return QrData(
+        type_code="",
+        invoice_type="",
+        code="",
+        number=number,
+        amount=normal.money(Decimal(fen) / 100),
+        amount_kind="with_tax",
+        date="",
+        check_code="",
+        raw=url,
+        kind="shenzhen_url",
+    )
+
+
+# --- decoding -------------------------------------------------------------
+
+
+def _zxing(image: "np.ndarray", **kwargs: Any) -> list[str]:
+    import zxingcpp
+
+    try:
+        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode, **kwargs)
+    except (RuntimeError, ValueError) as e:  # zxing refuses odd buffers; treat as "nothing found"
+        log.debug("zxing failed: %s", e)
+        return []
+    return [b.text for b in found if b.text]
+
+
+def _gray(image: "np.ndarray") -> "np.ndarray":
+    import cv2
+    import numpy as np
+
+    img = np.ascontiguousarray(image)
+    if img.ndim == 3 and img.shape[2] == 4:
+        return cv2.cvtColor(img, cv2.COLOR_BGRA2GRAY)
+    if img.ndim == 3:
+        return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    if img.dtype != np.uint8:
+        img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    return img
+
+
+def _pad(gray: "np.ndarray", border: int) -> "np.ndarray":
+    import cv2
+
+    return cv2.copyMakeBorder(gray, border, border, border, border, cv2.BORDER_CONSTANT, value=255)
+
+
+def _unique(texts: list[str]) -> list[str]:
+    seen: list[str] = []
+    for t in texts:
+        if t not in seen:
+            seen.append(t)
+    return seen
+
+
+def decode_qr(image: "np.ndarray", *, thorough: bool = True) -> list[str]:
+    """QR texts found in a BGR/gray image; retries upscaled, contrast-stretched, binarized; OpenCV as a last resort.
+
+    `thorough=False` makes one plain attempt (for clean renders where retries only cost time).
+    """
+    import cv2
+
+    gray = _gray(image)
+    if gray.size == 0:
+        return []
+    found = _zxing(gray)
+    if found or not thorough:
+        return _unique(found)
+    h, w = gray.shape[:2]
+    # Small codes (a QR of 1-2 px per module): enlarge without blurring the modules, with a quiet zone.
+    if max(h, w) < 1200:
+        scale = max(2, int(1200 / max(h, w)))
+        big = cv2.resize(_pad(gray, max(4, min(h, w) // 20)), None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+        found = _zxing(big)
+        if found:
+            return _unique(found)
+        smooth = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        found = _zxing(smooth)
+        if found:
+            return _unique(found)
+    # Faint prints and photos: local contrast, then hard thresholds.
+    clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(gray)
+    found = _zxing(clahe)
+    if found:
+        return _unique(found)
+    _, otsu = cv2.threshold(cv2.GaussianBlur(gray, (3, 3), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    found = _zxing(otsu)
+    if found:
+        return _unique(found)
+    block = max(15, (min(h, w) // 40) | 1)
+    adaptive = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 10)
+    found = _zxing(adaptive)
+    if found:
+        return _unique(found)
+    return _opencv(gray)
+
+
+def _opencv(gray: "np.ndarray") -> list[str]:
+    import cv2
+
+    try:
+        ok, texts, _points, _ = cv2.QRCodeDetector().detectAndDecodeMulti(gray)
+    except cv2.error as e:
+        log.debug("OpenCV QR detector failed: %s", e)
+        return []
+    return _unique([t for t in texts if t]) if ok else []
+
+
+# --- PDF pages ----------------------------------------------------------------
+
+# The invoice QR is a square image of about 2 cm; larger images are seals or logos, smaller are icons.
+_QR_MIN_PT, _QR_MAX_PT = 20.0, 200.0
+
+
+def _squareish(x0: float, y0: float, x1: float, y1: float) -> bool:
+    w, h = x1 - x0, y1 - y0
+    return _QR_MIN_PT <= w <= _QR_MAX_PT and _QR_MIN_PT <= h <= _QR_MAX_PT and 0.8 <= w / h <= 1.25
+
+
+def scan_pdf_qr(path: Path | str, pages: list[Page]) -> None:
+    """Fill `qr_payloads` of the PDF's TEXT pages: decode the page's square image objects, else render the top-left corner."""
+    import pypdfium2 as pdfium
+    from pypdfium2 import raw as pdfium_raw
+
+    targets = [p for p in pages if p.kind == PageKind.TEXT and not p.qr_payloads]
+    if not targets:
+        return
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        log.warning("%s: cannot open for QR scanning: %s", path, e)
+        return
+    try:
+        for page in targets:
+            if not 1 <= page.number <= len(pdf):
+                continue
+            pdf_page = pdf[page.number - 1]
+            try:
+                page.qr_payloads = _qr_from_pdf_page(pdf_page, pdfium_raw)
+            except pdfium.PdfiumError as e:
+                log.warning("%s page %d: QR scan failed: %s", path, page.number, e)
+            finally:
+                pdf_page.close()
+    finally:
+        pdf.close()
+
+
+def _qr_from_pdf_page(pdf_page: Any, pdfium_raw: Any) -> list[str]:
+    found: list[str] = []
+    for obj in pdf_page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        if not _squareish(*obj.get_bounds()):
+            continue
+        try:
+            bitmap = obj.get_bitmap(render=False)
+            array = bitmap.to_numpy()
+        except Exception as e:  # pdfium raises plain errors for filters it cannot decode (JBIG2, JPX)
+            log.debug("image object not decodable: %s", e)
+            continue
+        found.extend(decode_qr(array))
+    if any(parse_payload(t) for t in found):
+        return _unique(found)
+    # Vector-drawn or undecodable images: render the upper-left quarter, where invoices print the QR.
+    width, height = pdf_page.get_size()
+    corner = pdf_page.render(scale=150 / 72, crop=(0, height / 2, width / 2, 0)).to_numpy()
+    found.extend(decode_qr(corner, thorough=False))
+    return _unique(found)
+
+
+# --- invoices -----------------------------------------------------------------
+
+
+def attach_qr(invoice: Invoice, pages: list[Page]) -> None:
+    """Set `invoice.qr_payload` from the decoded QR texts of its pages, preferring one whose number matches."""
+    if invoice.qr_payload:
+        return
+    numbers = {invoice.page, *invoice.extra_pages}
+    candidates = [t for p in pages if p.number in numbers for t in p.qr_payloads]
+    parsed = [(t, parse_payload(t)) for t in candidates]
+    parsed = [(t, q) for t, q in parsed if q is not None]
+    if not parsed:
+        return
+    number = invoice.get("invoice_number")
+    for text, qr in parsed:
+        if number and qr.number == number:
+            invoice.qr_payload = text
+            return
+    invoice.qr_payload = parsed[0][0]
