@@ -379,5 +379,24 @@ def stats(hours: int, settings: Settings) -> None:
     click.echo(format_stats(collect_stats(open_db(settings), settings, hours=hours)))
 
 
+@main.command()
+@with_settings
+def models(settings: Settings) -> None:
+    """List the OCR models and verify their weights (sha256) against models/manifest.toml; exit 6 when one is bad.
+
+    Example: intake models
+    """
+    from intake.errors import OcrEngineError
+    from intake.ocr import list_models
+
+    statuses = list_models(settings)
+    for s in statuses:
+        verdict = "ok" if s.sha256_ok and not s.problem else (s.problem or "sha256 mismatch")
+        click.echo(f"{s.name}\t{s.version}\t{s.licence}\tsha256 {verdict}\t{s.path or s.origin}")
+    bad = [s.name for s in statuses if not s.sha256_ok or s.problem]
+    if bad:
+        raise OcrEngineError(f"OCR model(s) not usable: {', '.join(bad)}", reason="ocr_model")
+
+
 if __name__ == "__main__":
     main()
