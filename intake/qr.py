@@ -272,6 +272,25 @@ def _qr_from_pdf_page(pdf_page: Any, pdfium_raw: Any) -> list[str]:
     return _unique(found)
 
 
+def scan_image_qr(pages: list[Page]) -> None:
+    """Fill `qr_payloads` of IMAGE pages from the processed image (after cleanup), else the image as loaded."""
+    for page in pages:
+        if page.kind != PageKind.IMAGE or page.qr_payloads:
+            continue
+        found: list[str] = []
+        for image in (page.processed_image, page.image):
+            if image is not None and not any(parse_payload(t) for t in found):
+                found.extend(decode_qr(image))
+        page.qr_payloads = _unique(found)
+
+
+def scan_qr(pages: list[Page], pdf_path: Path | str | None = None) -> None:
+    """The pipeline's one call, after cleanup/OCR: QR texts for every page (PDF text pages need the PDF's path)."""
+    if pdf_path is not None:
+        scan_pdf_qr(pdf_path, pages)
+    scan_image_qr(pages)
+
+
 # --- invoices -----------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from intake.invoice import FieldValue, Invoice
 from intake.pages import Page, PageKind
-from intake.qr import attach_qr, decode_qr, parse_payload, scan_pdf_qr
+from intake.qr import attach_qr, decode_qr, parse_payload, scan_pdf_qr, scan_qr
 from conftest import REALDATA, realfile
 
 
@@ -133,3 +133,13 @@ def test_attach_qr_prefers_the_matching_number():
     lone = Invoice(page=1)
     attach_qr(lone, [Page(number=1, kind=PageKind.TEXT, qr_payloads=["hello"])])
     assert lone.qr_payload is None
+
+
+def test_scan_qr_fills_image_pages_and_leaves_text_pages_without_a_pdf():
+    import cv2
+
+    image = cv2.imread(str(realfile("guanshuicheng-invoice/vat_e_normal_tianjin_2019.png")))
+    pages = [Page(number=1, kind=PageKind.IMAGE, image=image), Page(number=2, kind=PageKind.TEXT)]
+    scan_qr(pages)
+    assert parse_payload(pages[0].qr_payloads[0]).number == "33207675"
+    assert pages[1].qr_payloads == []
