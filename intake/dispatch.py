@@ -22,6 +22,7 @@ from typing import Iterable, Iterator, Protocol
 
 from intake.database import Database
 from intake.invoice import Extraction
+from intake.preflight import sha256_of
 from intake.receive import Admission, Failure, Outcome, admit, extract_safely, finish
 from intake.settings import Settings
 
@@ -233,6 +234,58 @@ def open_dispatcher(db: Database, settings: Settings, workers: int | None = None
     return PoolDispatcher(db, settings, n)
 
 
+class Receiver:
+    """Admit files and dispatch their extraction: offer a path, collect outcomes (already written to the database).
+
+    Two files with the same content in flight at once would both be admitted onto one
+    document (the second admit would take the first for a crash survivor and redo it), so
+    a file whose sha256 is in flight waits for the first to finish and then settles as a
+    duplicate_file.
+    """
+
+    def __init__(self, db: Database, settings: Settings, workers: int | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.dispatcher = open_dispatcher(db, settings, workers)
+        self._sha_of: dict[str, str] = {}  # path in flight -> its sha256
+        self._waiting: dict[str, list[tuple[Path, str, str]]] = collections.defaultdict(list)
+
+    def offer(self, path: Path, *, channel: str = "cli", batch: str = "") -> list[Outcome]:
+        """Admit `path`; returns its outcome when it is settled at once (seen before, unreadable), else []."""
+        try:
+            sha = sha256_of(path)
+        except OSError:
+            sha = ""  # admit reports why it cannot be read
+        if sha and sha in self._sha_of.values():
+            self._waiting[sha].append((path, channel, batch))
+            return []
+        admission = admit(self.db, self.settings, path, channel=channel, batch=batch)
+        if admission.settled is not None:
+            return [admission.settled]
+        self._sha_of[admission.path] = admission.sha256
+        self.dispatcher.submit(admission)
+        return []
+
+    def results(self, timeout: float | None = 0.0) -> list[Outcome]:
+        outcomes = self.dispatcher.results(timeout=timeout)
+        for outcome in list(outcomes):
+            sha = self._sha_of.pop(outcome.path, "")
+            for path, channel, batch in self._waiting.pop(sha, []):
+                outcomes.extend(self.offer(path, channel=channel, batch=batch))
+        return outcomes
+
+    @property
+    def in_flight(self) -> int:
+        return self.dispatcher.in_flight + sum(len(v) for v in self._waiting.values())
+
+    @property
+    def capacity(self) -> int:
+        return self.dispatcher.capacity
+
+    def close(self) -> None:
+        self.dispatcher.close()
+
+
 def run_batch(
     db: Database,
     settings: Settings,
@@ -250,17 +303,13 @@ def run_batch(
     """
     queue = collections.deque(Path(p) for p in paths)
     n = settings.worker_count if workers is None else workers
-    dispatcher = open_dispatcher(db, settings, min(n, max(1, len(queue))))
+    receiver = Receiver(db, settings, min(n, max(1, len(queue))))
     try:
-        while queue or dispatcher.in_flight:
-            while queue and dispatcher.capacity > 0 and not (stop and stop.is_set()):
-                admission = admit(db, settings, queue.popleft(), channel=channel, batch=batch)
-                if admission.settled is not None:
-                    yield admission.settled
-                else:
-                    dispatcher.submit(admission)
+        while queue or receiver.in_flight:
+            while queue and receiver.capacity > 0 and not (stop and stop.is_set()):
+                yield from receiver.offer(queue.popleft(), channel=channel, batch=batch)
             if stop is not None and stop.is_set():
                 queue.clear()
-            yield from dispatcher.results(timeout=None)
+            yield from receiver.results(timeout=None)
     finally:
-        dispatcher.close()
+        receiver.close()

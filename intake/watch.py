@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from intake.database import Database
-from intake.dispatch import Dispatcher, open_dispatcher
+from intake.dispatch import Receiver
 from intake.moves import Layout, check_layouts, is_ignored, move_keeping_path, resolve_layout, write_error_note
-from intake.receive import Outcome, admit
+from intake.receive import Outcome
 from intake.schema import Document, DocumentStatus, Event, EventOutcome, InvoiceRecord
 from intake.settings import Settings, WatchFolder
 from intake.stability import FileStabilityTracker
@@ -231,21 +231,17 @@ class Watcher:
 
     # --- taking and settling files ----------------------------------------------------
 
-    def _take(self, dispatcher: Dispatcher) -> None:
-        while self._ready and dispatcher.capacity > 0 and not self.stop.is_set():
+    def _take(self, receiver: Receiver) -> None:
+        while self._ready and receiver.capacity > 0 and not self.stop.is_set():
             w, path = self._ready.popleft()
             self._ready_paths.discard(path)
             if not path.exists():
                 continue
-            admission = admit(self.db, self.settings, path, channel="watch", batch=w.layout.folder.batch)
-            if admission.settled is not None:
-                self._settle(w, path, admission.settled)
-            else:
-                self._in_hand[admission.path] = (w, path)
-                dispatcher.submit(admission)
+            self._in_hand[str(path)] = (w, path)
+            self._settle_all(receiver.offer(path, channel="watch", batch=w.layout.folder.batch))
 
-    def _collect(self, dispatcher: Dispatcher, timeout: float | None) -> None:
-        for outcome in dispatcher.results(timeout=timeout):
+    def _settle_all(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
             w, path = self._in_hand.pop(outcome.path)
             self._settle(w, path, outcome)
 
@@ -332,7 +328,7 @@ class Watcher:
         log.info("watching %s with %d worker(s)%s", roots, max(1, self.workers), " (one pass)" if self.oneshot else "")
         if not self.oneshot:
             self._start_event_threads()
-        dispatcher = open_dispatcher(self.db, self.settings, self.workers)
+        receiver = Receiver(self.db, self.settings, self.workers)
         try:
             for w in self.watched:
                 self._scan(w)
@@ -352,18 +348,18 @@ class Watcher:
                     for p in w.tracker.ready():
                         self._ready.append((w, p))
                         self._ready_paths.add(p)
-                self._take(dispatcher)
-                idle = not self._ready and dispatcher.in_flight == 0
+                self._take(receiver)
+                idle = not self._ready and receiver.in_flight == 0
                 if self.oneshot and idle and self.waiting == 0:
                     break
-                busy = bool(self._ready) and dispatcher.capacity > 0
-                self._collect(dispatcher, 0.0 if busy else TICK)
+                busy = bool(self._ready) and receiver.capacity > 0
+                self._settle_all(receiver.results(timeout=0.0 if busy else TICK))
             # Stopping: what is in hand is finished and moved; what waits stays where it is.
-            while dispatcher.in_flight:
-                self._collect(dispatcher, None)
+            while receiver.in_flight:
+                self._settle_all(receiver.results(timeout=None))
         finally:
             self.stop.set()
-            dispatcher.close()
+            receiver.close()
         log.info("stopped: %s; %d file(s) left waiting", self.counters.line(), self.waiting)
         return self.counters
 
