@@ -1,0 +1,359 @@
+"""Invoice fields from positioned text: find each label, read the value printed beside it, and the item table by columns.
+
+Works on TEXT pages (text layer) and on IMAGE pages whose `lines` hold OCR output; the
+geometry lives in `intake.layout` and `intake.items` and only sees TextLines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake import normal
+from intake.invoice import FieldValue, Invoice, InvoiceType, Source
+from intake.items import FieldMaker, find_columns, is_goods_list_reference, read_items, spaced
+from intake.layout import Hit, Layout, Piece, bands, label, value_run
+from intake.pages import Page, PageKind
+
+_COLON = r"\s*[:：]?"
+
+LABELS = {
+    "invoice_code": label(spaced("发票代码") + _COLON, "发"),
+    "invoice_number": label(spaced("发票号码") + _COLON, "发"),
+    "issue_date": label(spaced("开票日期") + _COLON, "开"),
+    "check_code": label(spaced("校验码") + _COLON, "校"),
+    "machine_number": label(spaced("机器编号") + _COLON, "机"),
+    "party_name": label(r"(?:[购销]\s*[买售]?\s*方\s*)?" + spaced("名称") + _COLON, "名购销"),
+    "party_tax_id": label(
+        r"(?:" + spaced("统一社会信用代码") + r"\s*[/／]?\s*(?:" + spaced("纳税人识别号") + ")?|"
+        + spaced("纳税人识别号") + ")" + _COLON,
+        "统纳",
+    ),
+    "total": label(spaced("合计"), "合"),
+    "words": label(spaced("价税合计") + r"\s*[（(]?\s*(?:" + spaced("大写") + r")?\s*[)）]?", "价"),
+    "figures": label(r"[（(]?\s*" + spaced("小写") + r"\s*[)）]?", "（(小"),
+    "drawer": label(spaced("开票人") + _COLON, "开"),
+    "remarks": label(r"备\s*注?", "备"),
+    "subtotal": label(r"(?:小\s*计|总\s*计)", "小总"),
+}
+
+_CAPITAL = re.compile(r"(?:[（(]\s*负数\s*[)）]|负)?[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正]{2,}")
+_MONEY = re.compile(r"[-−]?\s*[¥￥]?\s*[-−]?\d[\d,]*(?:\.\d+)?|\*{3}")
+
+_TITLES: tuple[tuple[str, InvoiceType], ...] = (
+    (r"电子发票[（(]增值税专用发票[)）]", InvoiceType.DIGITAL_SPECIAL),
+    (r"电子发票[（(]普通发票[)）]", InvoiceType.DIGITAL_NORMAL),
+    (r"通行费", InvoiceType.TOLL),
+    (r"卷票|卷式", InvoiceType.VAT_ROLL),
+    (r"电子专用发票", InvoiceType.VAT_ELECTRONIC_SPECIAL),
+    (r"电子普通发票", InvoiceType.VAT_ELECTRONIC_NORMAL),
+    (r"专用发票", InvoiceType.VAT_SPECIAL),
+    (r"普通发票", InvoiceType.VAT_NORMAL),
+)
+
+
+@dataclass
+class _PageRead:
+    """What one page turned out to be."""
+
+    kind: str  # "invoice", "goods_list" or "other"
+    invoice: Invoice | None = None
+    items: list | None = None
+
+
+def extract_invoices(pages: list[Page]) -> list[Invoice]:
+    """One Invoice per invoice page; goods-list pages add their items to the invoice before them."""
+    invoices: list[Invoice] = []
+    for page in pages:
+        if not page.lines or page.kind == PageKind.STRUCTURED:
+            continue
+        read = read_page(page)
+        if read.kind == "invoice" and read.invoice is not None:
+            invoices.append(read.invoice)
+        elif read.kind == "goods_list" and invoices and read.items:
+            owner = invoices[-1]
+            if is_goods_list_reference(owner.items) or page.number in owner.extra_pages:
+                owner.items = []
+            owner.items.extend(read.items)
+            owner.extra_pages.append(page.number)
+    return invoices
+
+
+def read_page(page: Page) -> _PageRead:
+    source = Source.OCR if page.kind == PageKind.IMAGE else Source.TEXT_LAYER
+    make = FieldMaker(str(source), page.number)
+    layout = Layout(page.lines)
+    if not layout.pieces:
+        return _PageRead("other")
+    width = page.width or max(p.x1 for p in layout.pieces)
+    height = page.height or max(p.y1 for p in layout.pieces)
+    words = _lowest(layout.find(LABELS["words"]), prefer="top")
+    title_pieces, title = _title(layout, height)
+    columns = find_columns(layout, width)
+    if words is None:
+        if columns is not None and ("清单" in title or _has(layout, LABELS["subtotal"])):
+            bottom = _table_bottom(layout, columns, height, LABELS["subtotal"])
+            return _PageRead("goods_list", items=read_items(layout, columns, bottom, make))
+        return _PageRead("other")
+
+    inv = Invoice(page=page.number)
+    f = inv.fields
+    f["invoice_code"] = _code(layout, make)
+    f["invoice_number"] = _number(layout, make)
+    f["issue_date"] = _date(layout, make)
+    f["check_code"] = _check_code(layout, make)
+    f["machine_number"] = _digits_after(layout, "machine_number", make, lengths=(12,))
+    split_y = columns.y0 if columns is not None else words.y0
+    (f["buyer_name"], f["seller_name"]) = _parties(layout, LABELS["party_name"], split_y, make, _name_value)
+    (f["buyer_tax_id"], f["seller_tax_id"]) = _parties(layout, LABELS["party_tax_id"], split_y, make, _tax_id_value)
+    f["total_amount"], f["total_tax"] = _totals(layout, columns, words, make)
+    f["amount_in_words"] = _words(words, make)
+    f["amount_with_tax"] = _figures(layout, words, make)
+    f["drawer"] = _drawer(layout, words, make)
+    f["remarks"] = _remarks(layout, words, width, make)
+    kind = _invoice_type(title, f["invoice_code"].value, f["invoice_number"].value)
+    f["invoice_type"] = make(str(kind), title_pieces)
+    if kind in (InvoiceType.DIGITAL_SPECIAL, InvoiceType.DIGITAL_NORMAL):
+        for name in ("invoice_code", "check_code", "machine_number"):
+            if not f[name].value:
+                f[name] = make("", [])
+    if columns is not None:
+        bottom = _table_bottom(layout, columns, height, LABELS["total"], before=words.y0)
+        inv.items = read_items(layout, columns, bottom, make)
+    return _PageRead("invoice", invoice=inv)
+
+
+def _has(layout: Layout, lab) -> bool:
+    return bool(layout.find(lab))
+
+
+def _lowest(hits: list[Hit], prefer: str = "top") -> Hit | None:
+    if not hits:
+        return None
+    return min(hits, key=lambda h: h.y0) if prefer == "top" else max(hits, key=lambda h: h.y0)
+
+
+def _title(layout: Layout, height: float) -> tuple[list[Piece], str]:
+    """The invoice title: the large print in the upper part of the page (falls back to the top third's text)."""
+    big = [p for p in layout.pieces if p.cy < 0.5 * height and p.height >= 1.5 * layout.char_height]
+    pieces = big or [p for p in layout.pieces if p.cy < 0.3 * height]
+    text = "".join(p.text for row in bands(pieces) for p in row)
+    return pieces, re.sub(r"\s+", "", text)
+
+
+def _invoice_type(title: str, code: str, number: str) -> InvoiceType:
+    for pattern, kind in _TITLES:
+        if re.search(pattern, title):
+            if kind == InvoiceType.VAT_NORMAL and len(code) == 12 and code.endswith("11"):
+                return InvoiceType.VAT_ELECTRONIC_NORMAL
+            return kind
+    if len(code) == 12 and code.startswith("0"):
+        return {
+            "11": InvoiceType.VAT_ELECTRONIC_NORMAL,
+            "04": InvoiceType.VAT_NORMAL,
+            "05": InvoiceType.VAT_NORMAL,
+            "06": InvoiceType.VAT_ROLL,
+            "07": InvoiceType.VAT_ROLL,
+            "12": InvoiceType.TOLL,
+            "13": InvoiceType.VAT_ELECTRONIC_SPECIAL,
+        }.get(code[-2:], InvoiceType.UNKNOWN)
+    if len(code) == 10:
+        return {"1": InvoiceType.VAT_SPECIAL, "5": InvoiceType.VAT_SPECIAL, "3": InvoiceType.VAT_NORMAL,
+                "6": InvoiceType.VAT_NORMAL}.get(code[7], InvoiceType.UNKNOWN)
+    return InvoiceType.UNKNOWN
+
+
+def _run_text(pieces: list[Piece]) -> str:
+    return normal.halfwidth_ascii("".join(p.text for p in pieces))
+
+
+def _first_match(layout: Layout, key: str, pattern: re.Pattern[str], max_gap: float = 3.0):
+    """The first label hit (top to bottom) whose value run contains `pattern`; returns (match text, pieces)."""
+    for hit in sorted(layout.find(LABELS[key]), key=lambda h: h.y0):
+        run = value_run(hit.tail, max_gap)
+        text = re.sub(r"\s+", "", _run_text(run))
+        m = pattern.search(text)
+        if m:
+            return m.group(0), run
+    return "", []
+
+
+_CODE = re.compile(r"(?<!\d)(\d{12}|\d{10})(?!\d)")
+_NUMBER = re.compile(r"(?<!\d)(\d{20}|\d{8})(?!\d)")
+
+
+def _code(layout: Layout, make: FieldMaker) -> FieldValue:
+    value, run = _first_match(layout, "invoice_code", _CODE)
+    return make(value, run)
+
+
+def _number(layout: Layout, make: FieldMaker) -> FieldValue:
+    value, run = _first_match(layout, "invoice_number", _NUMBER)
+    return make(value, run)
+
+
+def _digits_after(layout: Layout, key: str, make: FieldMaker, lengths: tuple[int, ...]) -> FieldValue:
+    alternatives = "|".join(rf"\d{{{n}}}" for n in sorted(lengths, reverse=True))
+    value, run = _first_match(layout, key, re.compile(rf"(?<!\d)(?:{alternatives})(?!\d)"))
+    return make(value, run)
+
+
+def _date(layout: Layout, make: FieldMaker) -> FieldValue:
+    for hit in sorted(layout.find(LABELS["issue_date"]), key=lambda h: h.y0):
+        run = value_run(hit.tail, 3.0)
+        value = normal.iso_date(re.sub(r"\s+", "", _run_text(run)))
+        if value:
+            return make(value, run)
+    return make("", [])
+
+
+def _check_code(layout: Layout, make: FieldMaker) -> FieldValue:
+    for hit in sorted(layout.find(LABELS["check_code"]), key=lambda h: h.y0):
+        run = value_run(hit.tail, 2.0)
+        text = re.sub(r"\s+", "", _run_text(run))
+        m = re.match(r"\d{20}", text)
+        if m:
+            return make(m.group(0), run)
+        # Shenzhen blockchain invoices print a short hex code instead.
+        m = re.match(r"[0-9a-fA-F]{4,12}(?![0-9a-zA-Z])", text)
+        if m:
+            return make(m.group(0), run)
+    return make("", [])
+
+
+def _name_value(run: list[Piece]) -> str:
+    return normal.name("".join(p.text for p in run))
+
+
+def _tax_id_value(run: list[Piece]) -> str:
+    for p in run:
+        candidate = normal.tax_id(p.text)
+        if 15 <= len(candidate) <= 20:
+            return candidate
+    joined = normal.tax_id("".join(p.text for p in run))
+    return joined if 15 <= len(joined) <= 20 else ""
+
+
+def _parties(layout: Layout, lab, split_y: float, make: FieldMaker, read) -> tuple[FieldValue, FieldValue]:
+    """(buyer, seller): above the item table is the buyer (or both side by side, buyer left); below, the seller."""
+    hits = [h for h in layout.find(lab) if h.y1 < split_y - 1 or h.y0 > split_y + 1]
+    above = sorted((h for h in hits if h.cy < split_y), key=lambda h: (h.y0, h.x0))
+    below = sorted((h for h in hits if h.cy > split_y), key=lambda h: h.y0)
+    buyer = seller = None
+    buyer_stop = None
+    if above:
+        first = above[0]
+        beside = [h for h in above[1:] if abs(h.cy - first.cy) < first.height and h.x0 > first.x1]
+        buyer = first
+        if beside:
+            seller = beside[0]
+            buyer_stop = seller.x0 - 2 * seller.height
+    if seller is None and below:
+        seller = below[0]
+    out = []
+    for hit, stop in ((buyer, buyer_stop), (seller, None)):
+        if hit is None:
+            out.append(make("", []))
+            continue
+        run = value_run(hit.tail, 3.0, stop_x=stop)
+        out.append(make(read(run), run))
+    return out[0], out[1]
+
+
+def _money_tokens(pieces: list[Piece]) -> list[tuple[str, Piece]]:
+    from intake.layout import sub_piece
+
+    out = []
+    for p in pieces:
+        text = normal.halfwidth_ascii(p.text)
+        for m in _MONEY.finditer(text):
+            out.append((m.group(0), sub_piece(p, m.start(), m.end())))
+    return out
+
+
+def _money_value(token: str) -> str:
+    return "0.00" if token.strip() == "***" else normal.money(token.replace("−", "-"))
+
+
+def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[FieldValue, FieldValue]:
+    """合计 row: the amount then the tax, right of the label (a lone figure goes to the nearer header column)."""
+    # "合" and "计" are printed far apart (13 glyphs on letter-spaced renderings).
+    hits = [h for h in layout.find(LABELS["total"], max_gap=16.0) if h.y1 <= words.y1 and (columns is None or h.y0 > columns.y1)]
+    if not hits:
+        return make("", []), make("", [])
+    hit = max(hits, key=lambda h: h.y0)
+    tokens = _money_tokens(hit.tail)
+    if not tokens:
+        return make("", []), make("", [])
+    if len(tokens) >= 2:
+        (a, pa), (t, pt) = tokens[0], tokens[-1]
+        return make(_money_value(a), [pa]), make(_money_value(t), [pt])
+    token, p = tokens[0]
+    if token.strip() == "***":
+        return make("", []), make("0.00", [p])
+    if columns is not None and "tax" in columns.boxes:
+        ax = columns.boxes["amount"][2]
+        tx = columns.boxes["tax"][2]
+        if abs(p.x1 - tx) < abs(p.x1 - ax):
+            return make("", []), make(_money_value(token), [p])
+    return make(_money_value(token), [p]), make("", [])
+
+
+def _words(words: Hit, make: FieldMaker) -> FieldValue:
+    run = [p for p in words.tail if p.text.strip()]
+    text = "".join(p.text for p in run)
+    m = _CAPITAL.search(text.replace("⊗", "").replace(" ", ""))
+    if not m:
+        return make("", [])
+    used = [p for p in run if _CAPITAL.search(p.text)] or run
+    return make(m.group(0), used)
+
+
+def _figures(layout: Layout, words: Hit, make: FieldMaker) -> FieldValue:
+    """价税合计（小写）: the figure after the 小写 label on the words row (or the first figure right of the words)."""
+    candidates = [h for h in layout.find(LABELS["figures"]) if abs(h.cy - words.cy) < 2 * words.height]
+    tails = [h.tail for h in sorted(candidates, key=lambda h: h.x0)] + [words.tail]
+    for tail in tails:
+        for token, p in _money_tokens(tail):
+            if re.search(r"\d", token):
+                return make(_money_value(token), [p])
+    return make("", [])
+
+
+def _drawer(layout: Layout, words: Hit, make: FieldMaker) -> FieldValue:
+    hits = [h for h in layout.find(LABELS["drawer"]) if h.y0 > words.y0]
+    for hit in sorted(hits, key=lambda h: h.y0):
+        run = value_run(hit.tail, 2.0)
+        if run:
+            return make(normal.name(run[0].text), run[:1])
+    return make("", [])
+
+
+def _remarks(layout: Layout, words: Hit, width: float, make: FieldMaker) -> FieldValue:
+    """备注: the text right of the 备/注 label, between the 价税合计 row and the signature row."""
+    marks = [h for h in layout.find(LABELS["remarks"]) if h.y0 > words.y1 and len(h.label) <= 2]
+    if not marks:
+        return make("", [])
+    mark = min(marks, key=lambda h: h.y0)
+    signatures = [h for key in ("drawer",) for h in layout.find(LABELS[key]) if h.y0 > words.y1]
+    bottom = min((h.y0 for h in signatures), default=float("inf"))
+    region = (mark.x1 - 1, words.y1 + 0.5 * words.height, width + 1, bottom - 0.5)
+    pieces = [p for p in layout.within(region) if p.x0 >= mark.x1 - 1]
+    if not pieces:
+        return make("", [])
+    lines = []
+    for row in bands(pieces):
+        text = ""
+        for i, p in enumerate(row):
+            if i and p.x0 - row[i - 1].x1 > 1.0 * max(p.height, row[i - 1].height):
+                text += " "
+            text += p.text
+        lines.append(text.strip())
+    return make("\n".join(l for l in lines if l), pieces)
+
+
+def _table_bottom(layout: Layout, columns, height: float, lab, before: float | None = None) -> float:
+    hits = [h for h in layout.find(lab, max_gap=16.0) if h.y0 > columns.y1 and (before is None or h.y1 <= before + 1)]
+    if hits:
+        return min(h.y0 for h in hits)
+    return before if before is not None else height

@@ -1,0 +1,242 @@
+"""Geometry over positioned text: rows, labels found across split runs, and the values printed beside them.
+
+Works on any TextLine list (text layer or OCR): nothing here knows which reader produced the lines.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from intake.pages import TextLine
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A TextLine or a slice of one (x interpolated by character position), keeping the reader's confidence."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    confidence: float = 1.0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return max(self.y1 - self.y0, 1e-6)
+
+    @property
+    def box(self) -> Box:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+
+def piece(line: TextLine) -> Piece:
+    return Piece(line.text, line.x0, line.y0, line.x1, line.y1, line.confidence)
+
+
+def sub_piece(p: Piece, start: int, end: int) -> Piece:
+    n = max(len(p.text), 1)
+    w = p.x1 - p.x0
+    return Piece(p.text[start:end], p.x0 + w * start / n, p.y0, p.x0 + w * end / n, p.y1, p.confidence)
+
+
+def union(pieces: list[Piece]) -> Box | None:
+    if not pieces:
+        return None
+    return (
+        min(p.x0 for p in pieces),
+        min(p.y0 for p in pieces),
+        max(p.x1 for p in pieces),
+        max(p.y1 for p in pieces),
+    )
+
+
+def same_row(a: Piece, b: Piece) -> bool:
+    """Centres within 0.65 of the taller height: tolerant of value fonts set higher than their labels."""
+    return abs(a.cy - b.cy) <= 0.65 * max(a.height, b.height)
+
+
+@dataclass
+class Hit:
+    """A label found on the page: its pieces, and what follows it on the same row (the value candidates)."""
+
+    label: list[Piece]
+    tail: list[Piece]
+
+    @property
+    def box(self) -> Box:
+        return union(self.label)  # type: ignore[return-value]
+
+    @property
+    def x0(self) -> float:
+        return self.box[0]
+
+    @property
+    def x1(self) -> float:
+        return self.box[2]
+
+    @property
+    def y0(self) -> float:
+        return self.box[1]
+
+    @property
+    def y1(self) -> float:
+        return self.box[3]
+
+    @property
+    def cy(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+    @property
+    def height(self) -> float:
+        return max(p.height for p in self.label)
+
+
+class Layout:
+    """The pieces of one page, indexed by vertical centre for row queries."""
+
+    def __init__(self, lines: list[TextLine]) -> None:
+        self.pieces = sorted((piece(l) for l in lines if l.text.strip()), key=lambda p: p.cy)
+        self._cys = [p.cy for p in self.pieces]
+        heights = sorted(p.height for p in self.pieces)
+        self.char_height = heights[len(heights) // 2] if heights else 10.0
+        self._chains: dict[int, list[Piece]] = {}
+
+    def row_of(self, ref: Piece, x_from: float | None = None, x_to: float | None = None) -> list[Piece]:
+        """Pieces on ref's row (ref itself excluded), left to right, optionally within [x_from, x_to)."""
+        reach = 0.65 * max(ref.height, 3 * self.char_height)
+        lo = bisect.bisect_left(self._cys, ref.cy - reach)
+        hi = bisect.bisect_right(self._cys, ref.cy + reach)
+        out = []
+        for p in self.pieces[lo:hi]:
+            if p is ref or not same_row(ref, p):
+                continue
+            if x_from is not None and p.x1 <= x_from:
+                continue
+            if x_to is not None and p.x0 >= x_to:
+                continue
+            out.append(p)
+        out.sort(key=lambda p: p.x0)
+        return out
+
+    def _chain(self, index: int) -> list[Piece]:
+        """The piece and the pieces to its right on its row, stopping at a gap wider than a few characters."""
+        cached = self._chains.get(index)
+        if cached is not None:
+            return cached
+        start = self.pieces[index]
+        chain = [start]
+        for p in self.row_of(start, x_from=start.x0 + 0.5):
+            if p.x0 < start.x0:
+                continue
+            chain.append(p)
+        self._chains[index] = chain
+        return chain
+
+    def find(self, label: "Label", region: Box | None = None, max_gap: float = 6.0) -> list[Hit]:
+        """Every place where `pattern` (anchored) matches text that starts a piece and runs on across its row.
+
+        The row text is joined without separators so that labels split into single glyphs
+        ("价 税 合 计", "校 验 码") or printed with wide letter-spacing still match.
+        """
+        hits: list[Hit] = []
+        for i, start in enumerate(self.pieces):
+            if region is not None and not _inside(start, region):
+                continue
+            if not start.text or start.text[0] not in label.first:
+                continue
+            chain = self._chain(i)
+            texts, spans, pos = [], [], 0
+            prev = None
+            kept: list[Piece] = []
+            for p in chain:
+                if prev is not None and p.x0 - prev.x1 > max_gap * max(self.char_height, prev.height):
+                    break
+                texts.append(p.text)
+                spans.append((pos, pos + len(p.text)))
+                pos += len(p.text)
+                kept.append(p)
+                prev = p
+            joined = "".join(texts)
+            m = label.pattern.match(joined)
+            if not m or m.end() == 0:
+                continue
+            head: list[Piece] = []
+            tail: list[Piece] = []
+            for p, (a, b) in zip(kept, spans):
+                if b <= m.end():
+                    head.append(p)
+                elif a < m.end() < b:
+                    cut = m.end() - a
+                    head.append(sub_piece(p, 0, cut))
+                    tail.append(sub_piece(p, cut, len(p.text)))
+                else:
+                    tail.append(p)
+            # The rest of the row beyond the chain's gap limit still counts as the value side.
+            last = kept[-1]
+            for p in chain[len(kept):]:
+                if p.x0 >= last.x0:
+                    tail.append(p)
+            hits.append(Hit(label=head, tail=tail))
+        return hits
+
+    def within(self, region: Box) -> list[Piece]:
+        return [p for p in self.pieces if _inside(p, region)]
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label pattern (matched at the start of a piece) and the characters it can start with (a cheap pre-filter)."""
+
+    pattern: re.Pattern[str]
+    first: str
+
+
+def label(regex: str, first: str) -> Label:
+    return Label(re.compile(regex), first)
+
+
+def _inside(p: Piece, region: Box) -> bool:
+    x0, y0, x1, y1 = region
+    return x0 <= p.cx <= x1 and y0 <= p.cy <= y1
+
+
+def value_run(tail: list[Piece], max_gap_chars: float = 3.0, stop_x: float | None = None) -> list[Piece]:
+    """The first run of value pieces after a label: pieces until a gap wider than `max_gap_chars` heights."""
+    run: list[Piece] = []
+    for p in tail:
+        if not p.text.strip():
+            continue
+        if stop_x is not None and p.x0 >= stop_x:
+            break
+        if run and p.x0 - run[-1].x1 > max_gap_chars * max(run[-1].height, p.height):
+            break
+        run.append(p)
+    return run
+
+
+def bands(pieces: list[Piece]) -> list[list[Piece]]:
+    """Pieces grouped into rows (each row left to right), rows top to bottom."""
+    rows: list[list[Piece]] = []
+    for p in sorted(pieces, key=lambda p: p.cy):
+        for row in reversed(rows[-3:]):
+            if same_row(row[0], p):
+                row.append(p)
+                break
+        else:
+            rows.append([p])
+    for row in rows:
+        row.sort(key=lambda p: p.x0)
+    return rows

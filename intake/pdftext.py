@@ -1,0 +1,230 @@
+"""PDF pages as positioned text (pdfplumber glyphs grouped into runs), or as rendered images when a page has no text layer."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from intake.errors import CorruptFileError, EncryptedFileError, TooLargeError
+from intake.pages import Page, PageKind, TextLine
+from intake.settings import Settings
+
+if TYPE_CHECKING:  # numpy only on the image branch
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Glyphs without a Unicode mapping come out as "(cid:58)"; they are brackets or
+# punctuation in the fonts we have seen, never digits, so dropping them is safe.
+_CID = re.compile(r"\(cid:\d+\)")
+_SUBSET = re.compile(r"^[A-Z]{6}\+")
+# Below this many glyphs a page that carries an image is a scan with a stray stamp or watermark text.
+_MIN_GLYPHS = 10
+
+
+@dataclass(frozen=True)
+class _Glyph:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float
+    font: str
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+def read_pdf(path: Path, settings: Settings) -> list[Page]:
+    """Every page of the PDF: TEXT pages with runs of text, IMAGE pages rendered at settings.render_dpi."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    pages: list[Page] = []
+    image_pages: list[int] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            count = len(pdf.pages)
+            if count > settings.max_pages:
+                raise TooLargeError(f"{path.name}: {count} pages, more than the limit of {settings.max_pages}")
+            for number, plumber_page in enumerate(pdf.pages, start=1):
+                page = _text_page(plumber_page, number)
+                if page.kind == PageKind.IMAGE:
+                    image_pages.append(number)
+                pages.append(page)
+    except (TooLargeError, EncryptedFileError):
+        raise
+    except PdfminerException as e:
+        inner = e.args[0] if e.args else e
+        if isinstance(inner, PDFPasswordIncorrect) or "password" in str(inner).lower():
+            raise EncryptedFileError(f"{path.name}: the PDF is encrypted and needs a password") from e
+        raise CorruptFileError(f"{path.name}: not a readable PDF ({_brief(inner)})") from e
+    except PDFPasswordIncorrect as e:
+        raise EncryptedFileError(f"{path.name}: the PDF is encrypted and needs a password") from e
+    except Exception as e:  # pdfminer raises a zoo of types on damaged files (struct, KeyError, TypeError...)
+        raise CorruptFileError(f"{path.name}: not a readable PDF ({_brief(e)})") from e
+    if not pages:
+        raise CorruptFileError(f"{path.name}: the PDF has no pages")
+    for number in image_pages:
+        pages[number - 1].image = render_page(path, number, settings.render_dpi)
+    return pages
+
+
+def render_page(path: Path, page_number: int, dpi: int) -> "np.ndarray":
+    """Page `page_number` (1-based) as a BGR uint8 array at `dpi`, rendered by pdfium."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise EncryptedFileError(f"{Path(path).name}: the PDF is encrypted and needs a password") from e
+        raise CorruptFileError(f"{Path(path).name}: pdfium cannot open the PDF ({e})") from e
+    try:
+        if not 1 <= page_number <= len(pdf):
+            raise CorruptFileError(f"{Path(path).name}: no page {page_number}")
+        page = pdf[page_number - 1]
+        bitmap = page.render(scale=dpi / 72.0, fill_color=(255, 255, 255, 255))
+        array = np.array(bitmap.to_numpy(), copy=True)
+        mode = bitmap.mode
+        page.close()
+    finally:
+        pdf.close()
+    # pdfium renders BGRA/BGRX (or grey for some pages); the scan path wants 3-channel BGR.
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    elif array.shape[2] == 4:
+        array = np.ascontiguousarray(array[:, :, :3])
+    if mode in ("RGB", "RGBA", "RGBX"):
+        array = np.ascontiguousarray(array[:, :, ::-1])
+    return array
+
+
+def _brief(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text[:120]
+
+
+def _text_page(plumber_page: Any, number: int) -> Page:
+    width, height = float(plumber_page.width), float(plumber_page.height)
+    glyphs = _glyphs(plumber_page.chars, width, height)
+    if not glyphs or (len(glyphs) < _MIN_GLYPHS and plumber_page.images):
+        return Page(number=number, kind=PageKind.IMAGE, width=width, height=height)
+    return Page(number=number, kind=PageKind.TEXT, width=width, height=height, lines=group_glyphs(glyphs))
+
+
+def _glyphs(chars: list[dict], width: float, height: float) -> list[_Glyph]:
+    out: list[_Glyph] = []
+    for c in chars:
+        text = c.get("text") or ""
+        if "(cid:" in text:
+            text = _CID.sub("", text)
+        if not text or text.isspace():
+            continue
+        x0, x1, top, bottom = float(c["x0"]), float(c["x1"]), float(c["top"]), float(c["bottom"])
+        # Some producers park a copy of the drawer's name below the page (y > height): not printed.
+        if x1 < 0 or x0 > width or bottom < 0 or top > height:
+            continue
+        size = float(c.get("size") or (bottom - top) or 1.0)
+        font = _SUBSET.sub("", str(c.get("fontname") or ""))
+        out.append(_Glyph(text, x0, top, x1, bottom, size, font))
+    return out
+
+
+def group_glyphs(glyphs: list[_Glyph]) -> list[TextLine]:
+    """Glyphs -> runs: same baseline band, split at gaps, font-family changes and after a CJK label colon."""
+    rows = _rows(glyphs)
+    spaced = _letter_spaced(rows)
+    lines: list[TextLine] = []
+    for row in rows:
+        run: list[_Glyph] = []
+        for g in row:
+            if run:
+                prev = run[-1]
+                # Fake-bold producers draw each glyph twice at (almost) the same place.
+                if g.text == prev.text and abs(g.x0 - prev.x0) < 0.2 * g.size:
+                    continue
+                if _breaks(run, g, spaced):
+                    lines.append(_line(run))
+                    run = []
+            run.append(g)
+        if run:
+            lines.append(_line(run))
+    lines.sort(key=lambda t: (round(t.y0, 1), t.x0))
+    return lines
+
+
+def _rows(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
+    rows: list[tuple[float, float, list[_Glyph]]] = []  # (cy, size, glyphs)
+    for g in sorted(glyphs, key=lambda g: g.cy):
+        best = None
+        for i in range(len(rows) - 1, max(-1, len(rows) - 6), -1):
+            cy, size, _ = rows[i]
+            d = abs(g.cy - cy)
+            # Seal lettering and stamps sit across text rows in a much smaller size: keep them apart.
+            similar = min(size, g.size) >= 0.75 * max(size, g.size)
+            if similar and d <= 0.3 * max(size, g.size) and (best is None or d < best[0]):
+                best = (d, i)
+        if best is None:
+            rows.append((g.cy, g.size, [g]))
+        else:
+            rows[best[1]][2].append(g)
+    return [sorted(r[2], key=lambda g: g.x0) for r in rows]
+
+
+def _letter_spaced(rows: list[list[_Glyph]]) -> bool:
+    """True for renderings that place every glyph apart (easyofd): most neighbours 0.6-2.5 glyph sizes apart."""
+    spaced = total = 0
+    for row in rows:
+        for a, b in zip(row, row[1:]):
+            ratio = (b.x0 - a.x1) / max(a.size, b.size)
+            if ratio > 3:
+                continue
+            total += 1
+            if 0.6 <= ratio <= 2.5:
+                spaced += 1
+    return total >= 20 and spaced >= 0.5 * total
+
+
+def _breaks(run: list[_Glyph], g: _Glyph, spaced: bool) -> bool:
+    prev = run[-1]
+    gap = g.x0 - prev.x1
+    size = max(prev.size, g.size)
+    if gap > (2.2 if spaced else 0.25) * size:
+        return True
+    if _family(prev.font) != _family(g.font) and gap > -0.5 * size:
+        return True
+    if prev.text in ":：" and len(run) >= 2 and _is_cjk(run[-2].text):
+        return True
+    return False
+
+
+def _family(font: str) -> str:
+    # "@FZKTJW--GB1" (vertical) and "FZKTJW--GB1" are one family; so are subsets of one font.
+    return font.lstrip("@").split(",")[0].split("-")[0].lower()
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def _line(run: list[_Glyph]) -> TextLine:
+    fonts: dict[str, int] = {}
+    for g in run:
+        fonts[g.font] = fonts.get(g.font, 0) + len(g.text)
+    return TextLine(
+        text="".join(g.text for g in run),
+        x0=min(g.x0 for g in run),
+        y0=min(g.y0 for g in run),
+        x1=max(g.x1 for g in run),
+        y1=max(g.y1 for g in run),
+        confidence=1.0,
+        font=max(fonts, key=fonts.get),
+    )
