@@ -149,9 +149,10 @@ def _text_object(el: ET.Element) -> _Text | None:
         dy = _deltas(code.get("DeltaY"))
         positions: list[tuple[float, float]] = []
         cx, cy = x, y
+        vertical = bool(dy) and not dx
         for i, _ch in enumerate(text):
             positions.append((cx, cy))
-            cx += dx[i] if i < len(dx) else _char_width(text[i], size)
+            cx += dx[i] if i < len(dx) else (0.0 if vertical else _char_width(text[i], size))
             cy += dy[i] if i < len(dy) else 0.0
         pieces.append(text)
         lines.extend(_runs(text, positions, size, bx, by, ctm))
@@ -161,11 +162,19 @@ def _text_object(el: ET.Element) -> _Text | None:
 
 
 def _runs(text: str, positions: list[tuple[float, float]], size: float, bx: float, by: float, ctm: tuple[float, ...] | None) -> list[TextLine]:
-    """Split a TextCode at wide gaps (two or more spaces) into TextLines in points."""
+    """Split a TextCode into TextLines in points: at wide gaps (two or more spaces) and where the glyphs jump to
+    another row (the 密码区 block and vertical labels are one TextCode with DeltaY steps), as a PDF text layer would."""
     out: list[TextLine] = []
     start = None
     spaces = 0
     for i, ch in enumerate(text + "  "):
+        if start is not None and i < len(text) and _jumps(positions[i - 1], positions[i], size):
+            end = i
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            out.append(_line(text[start:end].strip(), positions[start:end], text[start:end], size, bx, by, ctm))
+            start = None
+            spaces = 0
         if ch.isspace():
             spaces += 1
             if spaces >= 2 and start is not None:
@@ -177,6 +186,10 @@ def _runs(text: str, positions: list[tuple[float, float]], size: float, bx: floa
         if start is None:
             start = i
     return [line for line in out if line is not None and line.text]
+
+
+def _jumps(a: tuple[float, float], b: tuple[float, float], size: float) -> bool:
+    return abs(b[1] - a[1]) > size * 0.3 or b[0] < a[0] - size * 0.3
 
 
 def _line(clean: str, positions: list[tuple[float, float]], raw: str, size: float, bx: float, by: float, ctm: tuple[float, ...] | None) -> TextLine | None:

@@ -171,3 +171,20 @@ def test_hostile_xml_inside_ofd_is_refused(tmp_path):
     path.write_bytes(buf.getvalue())
     with pytest.raises(CorruptFileError, match="DTD"):
         read_ofd(path, Settings())
+
+
+def test_cipher_block_and_vertical_labels_split_into_rows(tmp_path):
+    src = realfile("ofdrw/zhejiang_e_normal_2020_restaurant.ofd")
+    [page] = read_ofd(_rezip(src, tmp_path / "plain.ofd", drop=("Attachs/", "Tags/")), Settings())
+    cipher = [line for line in page.lines if line.text.startswith(("0062477", "2>+<79", "/+-9-18", "27<<-<"))]
+    assert len(cipher) == 4 and all(line.height < 15 for line in cipher)
+    assert [line.text for line in sorted(page.lines, key=lambda l: l.y0) if line.text in "购买方"] == ["购", "买", "方"]
+
+
+@pytest.mark.parametrize("relpath", ["ofdrw/zhejiang_e_normal_2020_restaurant.ofd", "easyofd/guizhou_e_special_2022_zengzhishui_dianzi_zhuanpiao5.ofd", "ofdrw/shudian_special_2024_20240531141733.ofd"])
+def test_text_pages_read_by_the_layout_extractor(relpath, tmp_path):
+    """Without attachment or tags, the OFD text in points goes through the same extractor as PDF text layers."""
+    fields = pytest.importorskip("intake.fields")
+    pages = read_ofd(_rezip(realfile(relpath), tmp_path / "plain.ofd", drop=("Attachs/", "Tags/")), Settings())
+    [invoice] = fields.extract_invoices(pages)
+    assert {k: invoice.get(k) for k in KEY_FIELDS} == {k: EXPECTED[relpath][k] for k in KEY_FIELDS}
