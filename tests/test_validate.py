@@ -121,7 +121,7 @@ def test_wrong_uscc_check_character():
         ("91120222079642398Y", [], ["format_ok", "checksum_ok"]),
         ("91120222079642398X", ["checksum_failed"], []),
         ("9150010807MGZHI002", ["format_invalid"], []),  # I is not in the USCC alphabet
-        ("110105194912310022", [], ["format_ok"]),  # a valid 身份证号: format only
+        ("11010519491231002X", [], ["format_ok"]),  # a valid 身份证号: format only
         ("110105194912310021", ["checksum_failed"], []),  # neither a USCC nor a 身份证号
         ("120222079642398", [], ["format_ok"]),  # old 15-character number
         ("1201161234567890AB", ["checksum_failed"], []),
