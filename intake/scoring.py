@@ -16,8 +16,9 @@ OCR confidence: `1 - min(1, prior × (1 - raw)) × Π miss[fact]` over the suppo
 `prior` says how much more often the recognizer is wrong than its raw score admits
 (recognizer scores are over-confident, more so on long text), `miss[fact]` is the chance
 that a wrong value would still earn that fact by accident. With the defaults, an OCR
-number with only `format_ok` needs raw >= 0.98 (1 - 0.05/(5 × 0.5)); one that the QR
-confirms is accepted from raw 0.80 up; an amount needs the arithmetic or the QR or the
+number with only `format_ok` needs raw >= 0.98 (1 - 0.05/(5 × 0.5)), a name raw >= 0.995;
+a number that equals the QR's is accepted whatever its raw score (the QR is an
+independent, error-corrected copy); an amount needs the arithmetic or the QR or the
 words to close, whatever its raw score.
 
 Calibration: `settings.accept_threshold` (default 0.95), `OcrPriors` and `MISS` are
@@ -52,8 +53,8 @@ MISS: dict[str, float] = {
 
 # Overconfidence of the recognizer per field class: digits and short tokens, long CJK text.
 PRIOR_DIGITS = 5.0
-PRIOR_TEXT = 10.0
-PRIOR_LONG_TEXT = 20.0
+PRIOR_TEXT = 20.0
+PRIOR_LONG_TEXT = 40.0
 
 AMOUNT_CONFIRMATIONS = frozenset({"sum_ok", "items_agree", "qr_agrees", "words_agree"})
 
@@ -145,7 +146,8 @@ def score_field(fv: FieldValue, rule: FieldRule, rules: Rules, threshold: float)
         confidence = ocr_confidence(raw, fv.support, rule, rules.miss)
         confirmed = not rule.needs_any or bool(rule.needs_any & set(fv.support))
     if fv.reasons:
-        fv.confidence, fv.status = min(confidence, rules.contradicted), Status.NEEDS_REVIEW
+        ceiling = 0.0 if fv.value == "" else rules.contradicted
+        fv.confidence, fv.status = min(confidence, ceiling), Status.NEEDS_REVIEW
         return
     if confidence < threshold:
         fv.flag(Reason.OCR_LOW_CONFIDENCE if fv.source == Source.OCR else Reason.UNVERIFIED)
