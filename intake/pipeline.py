@@ -84,6 +84,12 @@ def extract_file(path: Path | str, settings: Settings, *, display_name: str | No
     read_scans(pages, settings, timings)
 
     t = time.perf_counter()
+    from intake.qr import scan_qr
+
+    scan_qr(pages, received.path if received.kind == "pdf" else None)
+    timings["qr"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     invoices = extract_invoices(pages)
     timings["extract"] = time.perf_counter() - t
 
