@@ -495,14 +495,10 @@ def _check_item(values: dict[str, str], verdicts: dict[str, Verdict]) -> None:
     for name in ("name", "amount", "tax", "tax_rate"):
         if not values[name]:
             verdicts[name].flag(Reason.NOT_FOUND)
-    for name in ("spec", "unit"):
+    # Item text is free: '/', '+' and '*类别*' tags are all printed in real names.
+    for name in ("name", "spec", "unit"):
         if values[name]:
             verdicts[name].back("format_ok")
-    if values["name"]:
-        if CIPHER_CHARS.sub("", values["name"].replace("*", "")) != values["name"].replace("*", ""):
-            verdicts["name"].flag(Reason.FORMAT_INVALID)
-        else:
-            verdicts["name"].back("format_ok")
     amount, tax = _money(values["amount"]), _money(values["tax"])
     for name, parsed in (("amount", amount), ("tax", tax)):
         if values[name] and parsed is None:

@@ -356,6 +356,14 @@ def test_item_quantity_times_price(quantity, price, ok):
         assert f["amount"].reasons == []
 
 
+def test_item_text_is_free():
+    lines = [{"name": "*文化办公用设备*ZKTeco/熵基科技JDF800-BS考勤机", "spec": "E90-DTU(400SL22-ETH)-V2.0", "unit": "台",
+              "amount": "-8.87", "tax_rate": "13%", "tax": "-1.15"}]  # a discount line from a real JD invoice
+    f = check({}, lines, today=TODAY).items[0]
+    assert {n: v.reasons for n, v in f.items() if v.reasons} == {}
+    assert "format_ok" in f["name"].support and "rate_ok" in f["tax"].support
+
+
 def test_exempt_line_must_carry_no_tax():
     lines = [{"name": "*运输服务*客运服务费", "amount": "24.07", "tax_rate": "免税", "tax": "0.00"}]
     assert check({}, lines, today=TODAY).items[0]["tax"].reasons == []
