@@ -284,6 +284,10 @@ class Watcher:
         detail = {
             "recorded": f"{outcome.invoices} invoice(s)",
             "needs_review": f"{outcome.invoices} invoice(s), {outcome.needs_review} to review",
+        }.get(outcome.status)
+        if detail is not None and outcome.duplicates:
+            detail += f", {outcome.duplicates} recorded before from another file"
+        detail = detail or {
             "duplicate_file": message,
             "failed": f"{reason}: {message}",
         }.get(outcome.status, message)
