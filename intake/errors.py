@@ -69,3 +69,56 @@ class OcrEngineError(IntakeError):
 class NotFoundError(IntakeError):
     exit_code = 7
     reason = "not_found"
+
+
+class ReviewError(IntakeError):
+    """A review action that cannot be done as asked; `status_code` is its HTTP answer."""
+
+    exit_code = 8
+    reason = "review"
+    status_code = 400
+
+
+class AuthenticationError(ReviewError):
+    reason = "unauthenticated"
+    status_code = 401
+
+
+class PermissionDeniedError(ReviewError):
+    reason = "forbidden"
+    status_code = 403
+
+
+class StaleVersionError(ReviewError):
+    """The save was made against an older version of the invoice: reload, then redo the change."""
+
+    reason = "stale_version"
+    status_code = 409
+
+
+class InvoiceStateError(ReviewError):
+    """The invoice is not in a state that allows this (already approved, a duplicate, …)."""
+
+    reason = "invalid_state"
+    status_code = 409
+
+
+class ClaimHeldError(ReviewError):
+    """Another reviewer holds the claim on this invoice."""
+
+    reason = "claim_held"
+    status_code = 423
+
+
+class InvalidValueError(ReviewError):
+    """A reviewer's value is not in the field's normal form and cannot be made so."""
+
+    reason = "invalid_value"
+    status_code = 422
+
+
+class UserError(ReviewError):
+    """A user-management request that cannot be done (unknown user, bad role, name taken)."""
+
+    reason = "user"
+    status_code = 400
