@@ -8,7 +8,7 @@ from intake.invoice import FIELDS, KEY_FIELDS, Source
 from intake.scoring import Rules, ocr_confidence, score
 from intake.settings import Settings
 from intake.validate import validate
-from test_validate import TODAY, build, digital_special, electronic_normal
+from test_validate import TODAY, digital_special, electronic_normal
 
 
 def run(invoice, threshold: float = 0.95):
