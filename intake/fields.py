@@ -23,7 +23,7 @@ LABELS = {
     "issue_date": label(spaced("开票日期") + _COLON, "开"),
     "check_code": label(spaced("校验码") + _COLON, "校"),
     "machine_number": label(spaced("机器编号") + _COLON, "机"),
-    "party_name": label(r"(?:[购销]\s*[买售]?\s*方\s*)?" + spaced("名称") + _COLON, "名购销"),
+    "party_name": label(r"(?:[购销]\s*[买售]?\s*方?\s*(?:信\s*息\s*)?)?" + spaced("名称") + _COLON, "名购销"),
     "party_tax_id": label(
         r"(?:" + spaced("统一社会信用代码") + r"\s*[/／]?\s*(?:" + spaced("纳税人识别号") + ")?|"
         + spaced("纳税人识别号") + ")" + _COLON,

@@ -139,9 +139,27 @@ def _is_figure(text: str) -> bool:
     return bool(_NUMBER.match(t) or _RATE.match(t) or _STARS.match(t))
 
 
+# Figures that a reader ran together ("-8.8713%", "759.00免税", "13%3.47"): amounts print two decimals
+# and rates end in % or are words, so the seam is unambiguous.
+_RUN_TOGETHER = re.compile(
+    r"^(?P<a>[-−]?\d[\d,]*\.\d{2})(?P<b>\d{1,2}(?:\.\d+)?%|免税|不征税)$"
+    r"|^(?P<c>\d{1,2}(?:\.\d+)?%|免税|不征税)(?P<d>[-−]?\d[\d,]*\.\d{2}|\*{2,})$"
+)
+
+
 def _tokens(p: Piece) -> list[Piece]:
     text = normal.halfwidth_ascii(p.text).replace("¥", " ").replace("￥", " ")
-    return [sub_piece(p, m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    out = []
+    for m in _TOKEN.finditer(text):
+        token = m.group(0)
+        split = None if _is_figure(token) else _RUN_TOGETHER.match(token.replace(",", ""))
+        if split is None or "," in token:
+            out.append(sub_piece(p, m.start(), m.end()))
+            continue
+        cut = m.start() + split.end("a" if split.group("a") else "c")
+        out.append(sub_piece(p, m.start(), cut))
+        out.append(sub_piece(p, cut, m.end()))
+    return out
 
 
 def _assign_numbers(tokens: list[Piece], columns: Columns) -> dict[str, Piece]:

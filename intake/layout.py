@@ -155,7 +155,8 @@ class Layout:
         for i, start in enumerate(self.pieces):
             if region is not None and not _inside(start, region):
                 continue
-            if not start.text or start.text[0] not in label.first:
+            starts = _label_starts(start.text, label.first)
+            if not starts:
                 continue
             chain = self._chain(i)
             texts, spans, pos = [], [], 0
@@ -170,20 +171,22 @@ class Layout:
                 kept.append(p)
                 prev = p
             joined = "".join(texts)
-            m = label.pattern.match(joined)
-            if not m or m.end() == 0:
+            m = None
+            for at in starts:
+                m = label.pattern.match(joined, at)
+                if m and m.end() > at:
+                    break
+                m = None
+            if m is None:
                 continue
             head: list[Piece] = []
             tail: list[Piece] = []
             for p, (a, b) in zip(kept, spans):
-                if b <= m.end():
-                    head.append(p)
-                elif a < m.end() < b:
-                    cut = m.end() - a
-                    head.append(sub_piece(p, 0, cut))
-                    tail.append(sub_piece(p, cut, len(p.text)))
-                else:
-                    tail.append(p)
+                lo, hi = max(a, m.start()), min(b, m.end())
+                if lo < hi:
+                    head.append(p if (lo, hi) == (a, b) else sub_piece(p, lo - a, hi - a))
+                if b > m.end():
+                    tail.append(p if a >= m.end() else sub_piece(p, m.end() - a, len(p.text)))
             # The rest of the row beyond the chain's gap limit still counts as the value side.
             last = kept[-1]
             for p in chain[len(kept):]:
@@ -194,6 +197,26 @@ class Layout:
 
     def within(self, region: Box) -> list[Piece]:
         return [p for p in self.pieces if _inside(p, region)]
+
+
+# What may stand right before a label inside a run (OCR merges "购买方信息 名称：…" into one line):
+# anything but an ideograph, or the end of a side marker or of the title.
+_LABEL_AFTER = set("方息购销买售）)：:;；,，|")
+
+
+def _label_starts(text: str, first: str) -> list[int]:
+    """Offsets in a run where a label may begin: the start, or after a separator (not inside a word like 酒店名称)."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch not in first:
+            continue
+        if i == 0 or text[i - 1] in _LABEL_AFTER or not _is_ideograph(text[i - 1]):
+            out.append(i)
+    return out
+
+
+def _is_ideograph(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
 
 
 @dataclass(frozen=True)

@@ -259,3 +259,41 @@ def test_non_invoice_pdf_yields_no_invoice():
     if not path.is_file():
         pytest.skip("invoice2data sample absent")
     assert extract_invoices(read_pdf(path, Settings())) == []
+
+
+def _ocr_shaped(page, scale: float = 200 / 72, confidence: float = 0.93):
+    """The page as an OCR engine would hand it over: pixel coordinates, and neighbouring runs of one
+    text size merged into one line ("发票代码:051002200411", "-8.8713%")."""
+    from intake.layout import bands, piece
+    from intake.pages import Page, PageKind, TextLine
+
+    merged = []
+    for row in bands([piece(line) for line in page.lines]):
+        current = None
+        for p in row:
+            similar = current is not None and min(p.height, current[3] - current[1]) >= 0.7 * max(
+                p.height, current[3] - current[1]
+            )
+            if similar and p.x0 - current[2] < max(p.height, current[3] - current[1]):
+                current = [current[0], min(current[1], p.y0), p.x1, max(current[3], p.y1), current[4] + p.text]
+            else:
+                if current:
+                    merged.append(current)
+                current = [p.x0, p.y0, p.x1, p.y1, p.text]
+        if current:
+            merged.append(current)
+    lines = [TextLine(t, x0 * scale, y0 * scale, x1 * scale, y1 * scale, confidence) for x0, y0, x1, y1, t in merged]
+    return Page(number=page.number, kind=PageKind.IMAGE, width=page.width * scale, height=page.height * scale, lines=lines)
+
+
+@pytest.mark.parametrize("relpath", sorted(CASES))
+def test_ocr_shaped_lines_give_the_same_fields(relpath: str):
+    pages, _ = _invoices(relpath)
+    invoices = extract_invoices([_ocr_shaped(p) for p in pages])
+    assert len(invoices) == 1
+    got = invoices[0].values()
+    expected = CASES[relpath]
+    assert {k: got[k] for k in KEY_FIELDS} == {k: expected[k] for k in KEY_FIELDS}
+    assert len(invoices[0].items) == expected["items"][0]
+    number = invoices[0].fields["invoice_number"]
+    assert number.source == Source.OCR and number.raw_confidence == pytest.approx(0.93)
