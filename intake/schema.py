@@ -171,6 +171,9 @@ class FieldRecord(Base):
     name: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[float] = mapped_column(Numeric(5, 4, asdecimal=False), default=0.0)
+    # The reader's own score (OCR recognizer, 1.0 for text layers), kept so that re-scoring
+    # after a reviewer's edit starts from the same evidence instead of the derived confidence.
+    raw_confidence: Mapped[Optional[float]] = mapped_column(Numeric(5, 4, asdecimal=False))
     status: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(16))

@@ -92,6 +92,7 @@ def _field_record(name: str, fv: FieldValue, position: int) -> FieldRecord:
         name=name,
         value=fv.value,
         confidence=float(fv.confidence),
+        raw_confidence=float(fv.raw_confidence),
         status=str(fv.status),
         reasons=list(fv.reasons),
         source=str(fv.source),
@@ -186,7 +187,7 @@ def invoice_from_record(rec: InvoiceRecord) -> Invoice:
         fv = FieldValue(
             value=fr.value,
             source=fr.source,
-            raw_confidence=float(fr.confidence or 0.0),
+            raw_confidence=float(fr.raw_confidence if fr.raw_confidence is not None else (fr.confidence or 0.0)),
             box=tuple(fr.bbox) if fr.bbox else None,  # type: ignore[arg-type]
             page=fr.page,
             reasons=[],
