@@ -21,7 +21,7 @@ LABELS = {
     "invoice_code": label(spaced("发票代码") + _COLON, "发"),
     "invoice_number": label(spaced("发票号码") + _COLON, "发"),
     "issue_date": label(spaced("开票日期") + _COLON, "开"),
-    "check_code": label(spaced("校验码") + _COLON, "校"),
+    "check_code": label(spaced("校验码") + _COLON, "校较"),
     "machine_number": label(spaced("机器编号") + _COLON, "机"),
     "party_name": label(r"(?:[购销]\s*[买售]?\s*方?\s*(?:信\s*息\s*)?)?" + spaced("名称") + _COLON, "名购销"),
     "party_tax_id": label(

@@ -12,8 +12,13 @@ from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, union
 _SP = r"\s*"
 
 
+# Glyphs an OCR engine commonly reads for another in these labels; the text layer never needs them.
+_LOOKALIKES = {"码": "码玛马", "票": "票栗", "期": "期朝", "校": "校较", "号": "号导", "额": "额頦"}
+
+
 def spaced(word: str) -> str:
-    return _SP.join(re.escape(ch) for ch in word)
+    """A label regex that tolerates spaces between glyphs and OCR look-alike glyphs."""
+    return _SP.join(f"[{_LOOKALIKES[ch]}]" if ch in _LOOKALIKES else re.escape(ch) for ch in word)
 
 
 HEADERS = {
