@@ -357,7 +357,7 @@ def make_invoice(rng: random.Random, invoice_type: str, goods_list: bool = False
         code = "0" + region_code + form_year + f"{rng.randint(1, 12):03d}" + "11"
         number = f"{rng.randint(0, 99999999):08d}"
     else:
-        number = yy + region_code[:2] + "2" + f"{rng.randint(0, 10**9):013d}"
+        number = yy + region_code[:2] + "2" + f"{rng.randint(0, 10**10):015d}"
     if not digital:
         machine = "".join(rng.choice("0123456789") for _ in range(12))
         if invoice_type != "vat_special":

@@ -23,6 +23,14 @@ from samples.content import InvoiceData, make_invoice
 from samples.painter import PdfPainter
 
 KINDS = ("paper_special", "paper_normal", "phone_photo", "image_pdf", "e_normal_pdf", "digital_pdf")
+# The checked-in set (samples/set): seeds picked so that every kind and variant shows up once or more —
+# 专票 发票联 and 抵扣联, 普票 with 10- and 12-digit codes, 数电 专/普, a 电子普票 with a 销货清单 page.
+CHECKED_IN: tuple[tuple[str, int], ...] = (
+    ("paper_special", 1), ("paper_special", 3), ("paper_normal", 1), ("paper_normal", 2),
+    ("phone_photo", 2), ("phone_photo", 5), ("image_pdf", 1),
+    ("e_normal_pdf", 1), ("e_normal_pdf", 3), ("digital_pdf", 1), ("digital_pdf", 2), ("paper_special", 4),
+)
+SET_DIR = Path(__file__).resolve().parent / "set"
 log = logging.getLogger("samples.generate")
 
 
@@ -98,18 +106,24 @@ def _text_pdf(inv: InvoiceData, kind: str, nrng: np.random.Generator) -> bytes:
     return buf.getvalue()
 
 
-def render(seed: int, kind: str) -> tuple[bytes, str, InvoiceData]:
-    """The file's bytes, its extension and the invoice it shows."""
+def invoice_for(seed: int, kind: str) -> InvoiceData:
+    """The invoice that `render(seed, kind)` draws, without drawing it (its truth depends on Python's `random` only)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose from {', '.join(KINDS)}")
-    rng, nrng = _rngs(seed, kind)
+    rng, _ = _rngs(seed, kind)
+    if kind == "e_normal_pdf":
+        return make_invoice(rng, "vat_electronic_normal", goods_list=rng.random() < 0.15)
+    if kind == "digital_pdf":
+        return make_invoice(rng, rng.choice(("digital_special", "digital_normal")))
+    return _paper_invoice(rng, kind)
+
+
+def render(seed: int, kind: str) -> tuple[bytes, str, InvoiceData]:
+    """The file's bytes, its extension and the invoice it shows."""
+    inv = invoice_for(seed, kind)
+    _, nrng = _rngs(seed, kind)
     if kind in ("e_normal_pdf", "digital_pdf"):
-        if kind == "e_normal_pdf":
-            inv = make_invoice(rng, "vat_electronic_normal", goods_list=rng.random() < 0.15)
-        else:
-            inv = make_invoice(rng, rng.choice(("digital_special", "digital_normal")))
         return _text_pdf(inv, kind, nrng), ".pdf", inv
-    inv = _paper_invoice(rng, kind)
     if kind == "phone_photo":
         sheet = capture.sheet(inv, nrng, float(nrng.uniform(5.8, 6.6)))
         return _jpeg(capture.photo(sheet, nrng), 85), ".jpg", inv
@@ -123,6 +137,12 @@ def render(seed: int, kind: str) -> tuple[bytes, str, InvoiceData]:
     return _jpeg(scanned, int(nrng.integers(80, 91))), ".jpg", inv
 
 
+def truth_of(inv: InvoiceData, kind: str, seed: int) -> dict:
+    truth = inv.truth()
+    truth["meta"] = {"kind": kind, "seed": seed, "pages": 2 if inv.goods_list else 1}
+    return truth
+
+
 def generate(seed: int, kind: str, out_dir: Path) -> Case:
     """Write `<kind>_<seed>.<ext>` and `<kind>_<seed>.truth.json` into `out_dir`; the same seed gives the same bytes."""
     out_dir = Path(out_dir)
@@ -131,8 +151,7 @@ def generate(seed: int, kind: str, out_dir: Path) -> Case:
     stem = f"{kind}_{seed:04d}"
     path = out_dir / (stem + ext)
     path.write_bytes(data)
-    truth = inv.truth()
-    truth["meta"] = {"kind": kind, "seed": seed, "pages": 2 if inv.goods_list else 1}
+    truth = truth_of(inv, kind, seed)
     truth_path = out_dir / (stem + ".truth.json")
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return Case(kind, seed, path, truth_path, truth)
@@ -144,16 +163,27 @@ def generate_set(out_dir: Path, count: int, seed: int = 0, kinds: tuple[str, ...
     return [generate(seed + i, kinds[i % len(kinds)], out_dir) for i in range(count)]
 
 
+def generate_checked_in(out_dir: Path = SET_DIR) -> list[Case]:
+    """Rewrite the small set that lives in the repository (README demo, fast tests)."""
+    return [generate(seed, kind, out_dir) for kind, seed in CHECKED_IN]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m samples.generate", description=__doc__)
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--out", type=Path, help="output folder (default with --checked-in: samples/set)")
+    parser.add_argument("--checked-in", action="store_true", help="write the checked-in set instead of --count cases")
     parser.add_argument("--count", type=int, default=len(KINDS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     start = time.perf_counter()
-    cases = generate_set(args.out, args.count, args.seed, args.kinds)
+    if args.checked_in:
+        cases = generate_checked_in(args.out or SET_DIR)
+    elif args.out is None:
+        parser.error("--out is required")
+    else:
+        cases = generate_set(args.out, args.count, args.seed, args.kinds)
     for case in cases:
         log.info("%s", case.path)
     log.info("%d cases in %.1f s", len(cases), time.perf_counter() - start)

@@ -137,8 +137,8 @@ class PdfPainter:
         t.setTextOrigin(*self._p(x0, y))
         t.setFont(self._font(role), size * self.MM)
         t.setFillColorRGB(*self._rgb(color))
-        if spacing:
-            t.setCharSpace(spacing * self.MM)
+        # Tc is graphics state and outlives ET: set it on every run or later text inherits it.
+        t.setCharSpace(spacing * self.MM)
         t.textOut(s)
         self.c.drawText(t)
 

@@ -46,7 +46,7 @@ def _integer(n: int) -> str:
 
 
 def amount_to_words(amount: Decimal | str) -> str:
-    """Decimal('206000.75') -> '贰拾万陆仟圆零柒角伍分'; '0.50' -> '伍角整'; negative -> '（负数）…'."""
+    """Decimal('206000.75') -> '贰拾万陆仟圆柒角伍分'; '37.20' -> '叁拾柒圆贰角'; negative -> '（负数）…'."""
     value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     prefix = "（负数）" if value < 0 else ""
     fen_total = int(abs(value) * 100)
@@ -56,14 +56,11 @@ def amount_to_words(amount: Decimal | str) -> str:
         out += "圆"
     if jiao == 0 and fen == 0:
         return prefix + (out or "零圆") + "整"
+    # As the tax software prints: '叁拾柒圆贰角' (no 整 after 角), '贰拾肆圆零柒分'.
     if jiao:
-        if yuan and yuan % 10 == 0:
-            out += "零"
         out += _DIGITS[jiao] + "角"
     elif yuan:
         out += "零"
     if fen:
         out += _DIGITS[fen] + "分"
-    else:
-        out += "整"
     return prefix + out
