@@ -1,0 +1,93 @@
+"""Scoring extractions against ground truth: key-field accuracy, accepted errors, straight-through, review recall."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from intake.invoice import KEY_FIELDS, Extraction, Invoice
+
+
+@dataclass
+class Tally:
+    fields: int = 0
+    correct: int = 0
+    accepted: int = 0
+    accepted_wrong: int = 0
+    wrong: int = 0
+    wrong_flagged: int = 0
+    invoices: int = 0
+    straight_through: int = 0
+    missing_invoices: int = 0
+    pages: int = 0
+    seconds: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)  # "case field: got X want Y (status)"
+    per_field_wrong: Counter = field(default_factory=Counter)
+
+    def add_invoice(self, case: str, inv: Invoice | None, truth: dict[str, Any]) -> None:
+        """Truth values of None are unknown and not scored."""
+        self.invoices += 1
+        if inv is None:
+            self.missing_invoices += 1
+            for name in KEY_FIELDS:
+                if truth.get(name) is not None:
+                    self.fields += 1
+                    self.wrong += 1
+                    self.errors.append(f"{case} {name}: no invoice found")
+            return
+        if not inv.needs_review:
+            self.straight_through += 1
+        for name in KEY_FIELDS:
+            want = truth.get(name)
+            if want is None:
+                continue
+            fv = inv.fields[name]
+            self.fields += 1
+            ok = fv.value == want
+            accepted = fv.status == "accepted"
+            self.accepted += accepted
+            if ok:
+                self.correct += 1
+            else:
+                self.wrong += 1
+                self.per_field_wrong[name] += 1
+                if accepted:
+                    self.accepted_wrong += 1
+                else:
+                    self.wrong_flagged += 1
+                self.errors.append(f"{case} {name}: got {fv.value!r} want {want!r} ({fv.status} {fv.confidence:.2f} {','.join(fv.reasons)})")
+
+    def add_extraction(self, case: str, ex: Extraction | None, truths: list[dict[str, Any]]) -> None:
+        invoices = ex.invoices if ex else []
+        for i, truth in enumerate(truths):
+            self.add_invoice(case, invoices[i] if i < len(invoices) else None, truth)
+        if ex:
+            self.pages += max(ex.page_count, 1)
+            for k, v in ex.timings.items():
+                self.seconds[k] += v
+
+    def lines(self, title: str) -> list[str]:
+        pct = lambda a, b: f"{100.0 * a / b:.2f}%" if b else "n/a"
+        out = [
+            f"== {title}",
+            f"invoices {self.invoices} (not found {self.missing_invoices}), key fields scored {self.fields}",
+            f"key-field accuracy        {pct(self.correct, self.fields)}  ({self.correct}/{self.fields})",
+            f"accepted-error rate       {pct(self.accepted_wrong, self.accepted)}  ({self.accepted_wrong} wrong of {self.accepted} accepted)",
+            f"straight-through rate     {pct(self.straight_through, self.invoices)}  ({self.straight_through}/{self.invoices})",
+            f"review recall             {pct(self.wrong_flagged, self.wrong)}  ({self.wrong_flagged} of {self.wrong} wrong values flagged)",
+        ]
+        if self.pages:
+            total = sum(self.seconds.values())
+            stages = ", ".join(f"{k} {v / self.pages:.3f}" for k, v in sorted(self.seconds.items(), key=lambda kv: -kv[1]))
+            out.append(f"seconds per page          {total / self.pages:.3f}  ({stages})")
+        if self.per_field_wrong:
+            out.append("wrong by field            " + ", ".join(f"{k} {v}" for k, v in self.per_field_wrong.most_common()))
+        return out
+
+
+def group_by(items: list[tuple[str, Any]]) -> dict[str, list[Any]]:
+    d: dict[str, list[Any]] = defaultdict(list)
+    for k, v in items:
+        d[k].append(v)
+    return d
