@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from intake import normal
 from intake.invoice import FieldValue, Invoice, InvoiceType, Source
 from intake.items import FieldMaker, find_columns, is_goods_list_reference, read_items, spaced
-from intake.layout import Hit, Layout, Piece, bands, label, value_run
+from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, value_run
 from intake.pages import Page, PageKind
 
 _COLON = r"\s*[:：]?"
@@ -90,6 +90,8 @@ def read_page(page: Page) -> _PageRead:
     words = _lowest(layout.find(LABELS["words"]), prefer="top")
     title_pieces, title = _title(layout, height)
     columns = find_columns(layout, width)
+    if words is None and "清单" not in title and ("发票" in title or _has(layout, LABELS["invoice_number"])):
+        words = _words_row_stand_in(layout, columns)
     if words is None:
         if columns is not None and ("清单" in title or _has(layout, LABELS["subtotal"])):
             bottom = _table_bottom(layout, columns, height, LABELS["subtotal"])
@@ -121,6 +123,19 @@ def read_page(page: Page) -> _PageRead:
         bottom = _table_bottom(layout, columns, height, LABELS["total"], before=words.y0)
         inv.items = read_items(layout, columns, bottom, make)
     return _PageRead("invoice", invoice=inv)
+
+
+def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
+    """When OCR lost the 价税合计 label: its row is where 小写 is, or just under the 合计 row."""
+    figures = [h for h in layout.find(LABELS["figures"]) if columns is None or h.y0 > columns.y1]
+    if figures:
+        return min(figures, key=lambda h: h.y0)
+    totals = [h for h in layout.find(LABELS["total"], max_gap=16.0) if columns is None or h.y0 > columns.y1]
+    if not totals:
+        return None
+    total = max(totals, key=lambda h: h.y0)
+    h = total.height
+    return Hit(label=[Piece("", total.x0, total.y1 + 0.2 * h, total.x1, total.y1 + 1.2 * h)], tail=[])
 
 
 def _has(layout: Layout, lab) -> bool:
@@ -261,8 +276,6 @@ def _parties(layout: Layout, lab, split_y: float, make: FieldMaker, read) -> tup
 
 
 def _money_tokens(pieces: list[Piece]) -> list[tuple[str, Piece]]:
-    from intake.layout import sub_piece
-
     out = []
     for p in pieces:
         text = normal.halfwidth_ascii(p.text)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from intake import normal
 from intake.invoice import FieldValue
-from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, union
+from intake.layout import Layout, Piece, bands, label, sub_piece, union
 
 _SP = r"\s*"
 
@@ -262,6 +262,3 @@ def _item(row: _Row, make: FieldMaker) -> dict[str, FieldValue]:
 def is_goods_list_reference(items: list[dict[str, FieldValue]]) -> bool:
     """The invoice page's single line "(详见销货清单)" that points at the goods-list pages."""
     return bool(items) and all("清单" in it["name"].value for it in items)
-
-
-__all__ = ["Columns", "FieldMaker", "HEADERS", "Hit", "find_columns", "read_items", "is_goods_list_reference"]

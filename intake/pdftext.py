@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +13,6 @@ from intake.settings import Settings
 
 if TYPE_CHECKING:  # numpy only on the image branch
     import numpy as np
-
-log = logging.getLogger(__name__)
 
 # Glyphs without a Unicode mapping come out as "(cid:58)"; they are brackets or
 # punctuation in the fonts we have seen, never digits, so dropping them is safe.

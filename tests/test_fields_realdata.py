@@ -297,3 +297,18 @@ def test_ocr_shaped_lines_give_the_same_fields(relpath: str):
     assert len(invoices[0].items) == expected["items"][0]
     number = invoices[0].fields["invoice_number"]
     assert number.source == Source.OCR and number.raw_confidence == pytest.approx(0.93)
+
+
+def test_invoice_still_read_when_the_words_label_is_lost():
+    """OCR can miss the 价税合计（大写） label; the 小写 figure and the rest of the invoice are still read."""
+    from dataclasses import replace
+
+    pages, _ = _invoices("mxvc-invoice/sichuan_e_normal_2023_ride_3pct_17.40.pdf")
+    page = _ocr_shaped(pages[0])
+    page.lines = [replace(l, text="") if l.text.startswith("价税合计") else l for l in page.lines]
+    (invoice,) = extract_invoices([page])
+    got = invoice.values()
+    assert (got["invoice_number"], got["amount_with_tax"], got["total_amount"], got["total_tax"]) == (
+        "19975685", "17.40", "16.89", "0.51",
+    )
+    assert got["amount_in_words"] == "" and not invoice.fields["amount_in_words"].found
