@@ -398,5 +398,300 @@ def models(settings: Settings) -> None:
         raise OcrEngineError(f"OCR model(s) not usable: {', '.join(bad)}", reason="ocr_model")
 
 
+# ---------------------------------------------------------------- review, users, audit, serve (intake.review, intake.users, intake.web)
+
+
+def _acting(session, username: str | None):  # type: ignore[no-untyped-def]
+    """The user a terminal command acts as (--as, else INTAKE_USER, else the login name); their role is checked."""
+    from intake.users import Principal, get_user
+
+    name = username or os.environ.get("INTAKE_USER") or os.environ.get("USER") or ""
+    try:
+        user = get_user(session, name)
+    except IntakeError:
+        raise click.ClickException(
+            f"no intake user {name!r}: pass --as NAME or create one with `intake user add {name or 'NAME'} --role reviewer`"
+        ) from None
+    return Principal(user.id, user.username, user.role)
+
+
+def as_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--as", "acting_as", metavar="USER", envvar="INTAKE_USER",
+                        help="Act as this intake user (default: your login name). Env: INTAKE_USER.")(func)
+
+
+def _read_password(confirm: bool = True) -> str:
+    """From the terminal (asked twice), or the first line of standard input when it is not a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@with_settings
+def serve(host: str, port: int, settings: Settings) -> None:
+    """Run the review web application (pages and the JSON API under /api; OpenAPI at /openapi.json).
+
+    Example: intake serve --host 0.0.0.0 --port 8000
+    """
+    import uvicorn
+
+    from intake.web import create_app
+
+    app = create_app(settings, open_db(settings))
+    click.echo(f"fapiao-intake on http://{host}:{port}/ (API docs /api/docs)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+@main.group()
+def user() -> None:
+    """Users and roles (clerk, reviewer, admin) and API tokens."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["clerk", "reviewer", "admin"]))
+@with_settings
+def user_add(name: str, role: str, settings: Settings) -> None:
+    """Add a user; the password is asked for (or read from standard input).
+
+    Example: echo 's3cret-pass' | intake user add mei --role reviewer
+    """
+    from intake.users import add_user
+
+    password = _read_password()
+    with open_db(settings).session() as s:
+        add_user(s, name, password, role)
+    click.echo(f"user {name} added as {role}")
+
+
+@user.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["clerk", "reviewer", "admin"]))
+@with_settings
+def user_set_role(name: str, role: str, settings: Settings) -> None:
+    """Change a user's role.
+
+    Example: intake user set-role mei admin
+    """
+    from intake.users import set_role
+
+    with open_db(settings).session() as s:
+        set_role(s, name, role)
+    click.echo(f"{name} is now {role}")
+
+
+@user.command("passwd")
+@click.argument("name")
+@with_settings
+def user_passwd(name: str, settings: Settings) -> None:
+    """Set a user's password (asked for, or read from standard input); their open sessions end.
+
+    Example: intake user passwd mei
+    """
+    from intake.users import set_password
+
+    password = _read_password()
+    with open_db(settings).session() as s:
+        set_password(s, name, password)
+    click.echo(f"password of {name} changed")
+
+
+@user.command("token")
+@click.argument("name")
+@click.option("--revoke", is_flag=True, help="Revoke all of the user's tokens instead.")
+@with_settings
+def user_token(name: str, revoke: bool, settings: Settings) -> None:
+    """Print a new API token for scripts (`Authorization: Bearer TOKEN`); only its hash is stored.
+
+    Example: intake user token mei
+    """
+    from intake.users import create_token, revoke_tokens
+
+    with open_db(settings).session() as s:
+        if revoke:
+            click.echo(f"{revoke_tokens(s, name)} token(s) of {name} revoked", err=True)
+            return
+        token = create_token(s, name)
+    click.echo(token)
+
+
+@user.command("list")
+@with_settings
+def user_list(settings: Settings) -> None:
+    """List users with their roles.
+
+    Example: intake user list
+    """
+    from intake.users import list_users
+
+    with open_db(settings).session() as s:
+        for u in list_users(s):
+            click.echo(f"{u.username}\t{u.role}\t{'active' if u.active else 'disabled'}")
+
+
+@main.group()
+def review() -> None:
+    """Work the review queue from the terminal (the same rules as the web screen)."""
+
+
+@review.command("list")
+@click.option("--reason", default="", help="A reason (sum_mismatch), a field (buyer_tax_id) or field:reason.")
+@click.option("--type", "invoice_type", default="", help="Invoice type, e.g. vat_special.")
+@click.option("--seller", default="", help="Seller name (a part of it) or tax id.")
+@click.option("--from", "date_from", help="Issued on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Issued on or before (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@as_option
+@with_settings
+def review_list(reason, invoice_type, seller, date_from, date_to, as_json, acting_as, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """Invoices waiting for review, oldest first, with the reasons.
+
+    Example: intake review list --reason checksum_failed
+    """
+    from intake import review as svc
+
+    filt = svc.QueueFilter(reason=reason, invoice_type=invoice_type, seller=seller,
+                           date_from=_date_opt(date_from), date_to=_date_opt(date_to))
+    with open_db(settings).session() as s:
+        entries = svc.queue(s, _acting(s, acting_as), filt)
+    for e in entries:
+        if as_json:
+            click.echo(json.dumps(e.to_dict(), ensure_ascii=False))
+        else:
+            held = f"  [held by {e.claimed_by}]" if e.claimed_by else ""
+            click.echo(f"#{e.id}\t{e.invoice_type}\t{e.invoice_number or '-'}\t{e.issue_date or '-'}\t"
+                       f"{e.amount_with_tax or '-'}\t{e.seller_name or '-'}\t{', '.join(e.reasons)}{held}")
+    if not as_json:
+        click.echo(f"{len(entries)} waiting", err=True)
+
+
+@review.command("show")
+@click.argument("invoice_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the invoice as the API returns it.")
+@as_option
+@with_settings
+def review_show(invoice_id: int, as_json: bool, acting_as: str | None, settings: Settings) -> None:
+    """One invoice's fields, flags first, with version and claim.
+
+    Example: intake review show 12
+    """
+    from intake import review as svc
+    from intake.invoice import FIELDS, ITEM_FIELDS
+
+    with open_db(settings).session() as s:
+        d = svc.detail(s, _acting(s, acting_as), invoice_id)
+    if as_json:
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+        return
+    task = d.get("task") or {}
+    click.echo(f"#{d['id']}  {d['status']}  version {d['version']}  {d['document']['file_name']} p{d['page']}"
+               + (f"  claimed by {task['claimed_by']}" if task.get("claimed_by") else ""))
+    for name in FIELDS:
+        f = d[name]
+        flag = "!" if f["status"] != "accepted" else " "
+        why = f"   <- {', '.join(f.get('reasons', []))}" if flag == "!" else ""
+        click.echo(f" {flag} {name:<16} {f['value']}{why}")
+    for i, item in enumerate(d["items"]):
+        cells = [item[n]["value"] + ("!" if item[n]["status"] != "accepted" and item[n]["value"] else "") for n in ITEM_FIELDS if n in item]
+        click.echo(f"   items.{i}: " + " | ".join(cells))
+    if d.get("qr_payload"):
+        click.echo(f"   qr: {d['qr_payload']}")
+
+
+@review.command("fix")
+@click.argument("invoice_id", type=int)
+@click.argument("field")
+@click.argument("value")
+@click.option("--version", type=int, default=None, help="The version you looked at (refused if the invoice changed since).")
+@click.option("--reason", default="", help="A note for the audit trail.")
+@as_option
+@with_settings
+def review_fix(invoice_id: int, field: str, value: str, version: int | None, reason: str, acting_as: str | None,
+               settings: Settings) -> None:
+    """Set one field (or items.N.FIELD) and re-run the checks; the same value again confirms the field.
+
+    Example: intake review fix 12 buyer_tax_id 91110108690017781B --version 3
+    """
+    from intake import review as svc
+
+    with open_db(settings).session() as s:
+        who = _acting(s, acting_as)
+        current = version if version is not None else svc.load(s, invoice_id).version
+        result = svc.edit(s, settings, who, invoice_id, current, {field: value}, reason=reason)
+    click.echo(f"#{invoice_id} saved as version {result.version}")
+    if not result.validated:
+        click.echo("checks not run: validation is unavailable", err=True)
+    for slot, reasons in result.problems.items():
+        click.echo(f"  still flagged: {slot}: {', '.join(reasons)}")
+
+
+@review.command("approve")
+@click.argument("invoice_id", type=int)
+@click.option("--version", type=int, default=None, help="The version you looked at (refused if the invoice changed since).")
+@click.option("--reason", default="", help="A note for the audit trail.")
+@as_option
+@with_settings
+def review_approve(invoice_id: int, version: int | None, reason: str, acting_as: str | None, settings: Settings) -> None:
+    """Approve: the record becomes final and exportable.
+
+    Example: intake review approve 12
+    """
+    from intake import review as svc
+
+    with open_db(settings).session() as s:
+        svc.approve(s, _acting(s, acting_as), invoice_id, version=version, reason=reason)
+    click.echo(f"#{invoice_id} approved")
+
+
+@review.command("reject")
+@click.argument("invoice_id", type=int)
+@click.option("--reason", required=True, help="Why (kept with the record).")
+@click.option("--version", type=int, default=None, help="The version you looked at (refused if the invoice changed since).")
+@as_option
+@with_settings
+def review_reject(invoice_id: int, reason: str, version: int | None, acting_as: str | None, settings: Settings) -> None:
+    """Reject with a reason; the record is kept, marked rejected.
+
+    Example: intake review reject 12 --reason "not our company"
+    """
+    from intake import review as svc
+
+    with open_db(settings).session() as s:
+        svc.reject(s, _acting(s, acting_as), invoice_id, reason, version=version)
+    click.echo(f"#{invoice_id} rejected")
+
+
+@main.command("audit")
+@click.argument("invoice_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@with_settings
+def audit_cmd(invoice_id: int, as_json: bool, settings: Settings) -> None:
+    """Every change to an invoice: field, old value, new value, user, time, reason.
+
+    Example: intake audit 12
+    """
+    from intake.review import load
+    from intake.schema import AuditEntry
+
+    with open_db(settings).session() as s:
+        load(s, invoice_id)
+        from sqlalchemy import select
+
+        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.invoice_id == invoice_id).order_by(AuditEntry.id)))
+        for row in rows:
+            d = row.to_dict()
+            if as_json:
+                click.echo(json.dumps(d, ensure_ascii=False))
+            else:
+                change = f"{row.field}: {row.old!r} -> {row.new!r}" if row.field else f"{row.old} -> {row.new}"
+                click.echo(f"{d['at'][:19].replace('T', ' ')}  {row.user:<10} {row.action:<8} {change}"
+                           + (f"  ({row.reason})" if row.reason else ""))
+    if not rows and not as_json:
+        click.echo(f"no changes to invoice #{invoice_id}", err=True)
+
+
 if __name__ == "__main__":
     main()

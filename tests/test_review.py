@@ -265,3 +265,56 @@ def test_users_passwords_and_tokens(db):
         users.revoke_tokens(s, "mei")
         with pytest.raises(AuthenticationError):
             users.principal_for_token(s, token)
+
+
+def test_terminal_review_commands(db, settings, people, flagged):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    invoice_id, truth = flagged
+    base = ["--db", settings.database_url, "--data-dir", str(settings.data_dir)]
+    run = CliRunner().invoke
+
+    r = run(main, ["review", "list", "--as", "rita", *base])
+    assert r.exit_code == 0 and f"#{invoice_id}" in r.output and "buyer_tax_id:checksum_failed" in r.output
+    r = run(main, ["review", "list", "--as", "carl", *base])
+    assert r.exit_code == 8 and "may not review" in r.output  # clerks do not review
+    r = run(main, ["review", "show", str(invoice_id), "--as", "rita", *base])
+    assert r.exit_code == 0 and "! buyer_tax_id" in r.output and "checksum_failed" in r.output
+    r = run(main, ["review", "fix", str(invoice_id), "buyer_tax_id", truth, "--version", "1", "--reason", "from paper", "--as", "rita", *base])
+    assert r.exit_code == 0, r.output
+    assert "version 2" in r.output and "buyer_tax_id" not in r.output.split("version 2", 1)[1]
+    r = run(main, ["review", "fix", str(invoice_id), "drawer", "x", "--version", "1", "--as", "rita", *base])
+    assert r.exit_code == 8 and "version" in r.output  # stale: refused, not lost
+    r = run(main, ["review", "approve", str(invoice_id), "--as", "rex", *base])
+    assert r.exit_code == 8 and "being reviewed by rita" in r.output  # rita's claim from her fix
+    r = run(main, ["review", "approve", str(invoice_id), "--as", "rita", *base])
+    assert r.exit_code == 0, r.output
+    r = run(main, ["review", "reject", str(invoice_id), "--reason", "late", "--as", "rex", *base])
+    assert r.exit_code == 8 and "approved" in r.output
+    r = run(main, ["audit", str(invoice_id), *base])
+    lines = r.output.strip().splitlines()
+    assert r.exit_code == 0 and len(lines) == 2
+    assert "rita" in lines[0] and "buyer_tax_id" in lines[0] and truth in lines[0] and "from paper" in lines[0]
+    assert "rita" in lines[1] and "approve" in lines[1]
+
+
+def test_user_commands(db, settings):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    base = ["--db", settings.database_url, "--data-dir", str(settings.data_dir)]
+    run = CliRunner().invoke
+    assert run(main, ["user", "add", "mei", "--role", "reviewer", *base], input="long-password\n").exit_code == 0
+    assert run(main, ["user", "add", "bo", "--role", "reviewer", *base], input="short\n").exit_code == 8
+    assert run(main, ["user", "set-role", "mei", "admin", *base]).exit_code == 0
+    assert run(main, ["user", "passwd", "mei", *base], input="another-password\n").exit_code == 0
+    r = run(main, ["user", "token", "mei", *base])
+    token = r.output.strip()
+    assert r.exit_code == 0 and token.startswith("fpi_")
+    with db.session() as s:
+        assert users.principal_for_token(s, token).role == "admin"
+        assert users.authenticate(s, "mei", "another-password").username == "mei"
+    assert run(main, ["user", "set-role", "ghost", "admin", *base]).exit_code == 7
