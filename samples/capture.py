@@ -128,8 +128,9 @@ def _desk(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
         ys = np.arange(hh, dtype=np.float32)[:, None]
         xs = np.arange(hw, dtype=np.float32)[None, :]
         warp = cv2.resize(rng.random((6, 8)).astype(np.float32), (hw, hh), interpolation=cv2.INTER_CUBIC) * 20
-        grain = np.sin((ys + warp + xs * 0.02) / rng.uniform(3, 7)) * 0.5 + 0.5
-        desk = base[None, None, :] * (0.85 + 0.15 * grain)[..., None]
+        fine = cv2.resize(rng.random((hh // 4, 8)).astype(np.float32), (hw, hh), interpolation=cv2.INTER_LINEAR)
+        grain = np.sin((ys + warp + xs * 0.02) / rng.uniform(2, 4)) * 0.5 + 0.5
+        desk = base[None, None, :] * (0.86 + 0.06 * grain + 0.08 * fine)[..., None]
     else:
         grey = rng.uniform(90, 215)
         desk = np.full((hh, hw, 3), grey, np.float32) * np.array([1.0, rng.uniform(0.95, 1.02), rng.uniform(0.88, 1.0)], np.float32)
@@ -163,19 +164,27 @@ def photo(im: Image.Image, rng: np.random.Generator) -> Image.Image:
     ch, cw = int(sh * 1.45), int(sw * 1.3)
     canvas = _desk(rng, ch, cw)
     # A neighbouring paper, partly under the invoice.
-    nh, nw = int(sh * rng.uniform(0.8, 1.1)), int(sw * rng.uniform(0.6, 0.9))
+    nh, nw = int(sh * rng.uniform(0.7, 1.0)), int(sw * rng.uniform(0.45, 0.7))
     other = _neighbour(rng, nh, nw)
-    ox = int(rng.choice([-nw * 0.55, cw - nw * 0.45]))
+    ox = int(rng.choice([-nw * 0.7, cw - nw * 0.3]))
     oy = int(rng.uniform(-nh * 0.3, ch - nh * 0.6))
     xs0, ys0 = max(ox, 0), max(oy, 0)
     xs1, ys1 = min(ox + nw, cw), min(oy + nh, ch)
     canvas[ys0:ys1, xs0:xs1] = other[ys0 - oy : ys1 - oy, xs0 - ox : xs1 - ox]
     # The invoice's soft shadow, computed at 1/8 size.
-    px, py = (cw - sw) // 2 + int(rng.integers(-cw // 20, cw // 20)), (ch - sh) // 2 + int(rng.integers(-ch // 20, ch // 20))
+    px, py = (cw - sw) // 2 + int(rng.integers(-cw // 40, cw // 40)), (ch - sh) // 2 + int(rng.integers(-ch // 30, ch // 30))
     small = np.zeros((ch // 8, cw // 8), np.float32)
     small[(py + 8) // 8 : (py + sh + 8) // 8, (px + 6) // 8 : (px + sw + 6) // 8] = 0.35
     shade = 1 - _low_res(cv2.GaussianBlur(small, (0, 0), 1.5), cw, ch)
     canvas = (canvas * shade[..., None]).astype(np.uint8)
+    # Often the other copies of the set lie under it, their edges showing.
+    for _ in range(int(rng.integers(0, 3))):
+        dx, dy = int(rng.integers(-sw // 40, sw // 40)), int(rng.integers(-sh // 25, sh // 25))
+        ang = float(rng.uniform(-1.5, 1.5))
+        box = cv2.boxPoints(((px + sw / 2 + dx, py + sh / 2 + dy), (sw, sh), ang)).astype(np.int32)
+        tone = int(rng.integers(205, 240))
+        cv2.fillPoly(canvas, [box], (tone, tone, tone - int(rng.integers(0, 12))), cv2.LINE_AA)
+        cv2.polylines(canvas, [box], True, (tone - 40,) * 3, 1, cv2.LINE_AA)
     under = canvas[py : py + sh, px : px + sw]
     canvas[py : py + sh, px : px + sw] = np.where(holes[..., None], under, sheet_arr)
     # Perspective: the phone is never square to the desk.
@@ -187,6 +196,11 @@ def photo(im: Image.Image, rng: np.random.Generator) -> Image.Image:
     mat = cv2.getPerspectiveTransform(src, dst)
     border = tuple(int(v) for v in canvas[ch // 2, 2])
     warped = cv2.warpPerspective(canvas, mat, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=border)
+    # The camera frame holds only desk: crop to the part of the warped desk that has no border.
+    x0, x1 = int(max(dst[0, 0], dst[3, 0])) + 1, int(min(dst[1, 0], dst[2, 0])) - 1
+    y0, y1 = int(max(dst[0, 1], dst[1, 1])) + 1, int(min(dst[2, 1], dst[3, 1])) - 1
+    warped = np.ascontiguousarray(warped[y0:y1, x0:x1])
+    out_h, out_w = warped.shape[:2]
     warped = cv2.GaussianBlur(warped, (0, 0), float(rng.uniform(0.6, 1.3)))
     # Light: a bright spot somewhere and darker corners, with a warm cast (at 1/8 size, then scaled up).
     gy, gx = np.mgrid[0:out_h // 8, 0:out_w // 8].astype(np.float32)

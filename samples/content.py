@@ -252,6 +252,7 @@ def _price_text(value: Decimal, rng: random.Random) -> str:
 
 def make_items(rng: random.Random, taxpayer: str, count: int) -> list[Item]:
     items: list[Item] = []
+    small_rate = rng.choice(("3%", "3%", "1%"))
     # A seller mostly sells one kind of thing: draw from the anchor item's kind, topping up from the rest.
     anchor_kind = rng.choice(CATALOGUE)[3]
     same = [c for c in CATALOGUE if c[3] == anchor_kind]
@@ -261,7 +262,7 @@ def make_items(rng: random.Random, taxpayer: str, count: int) -> list[Item]:
         entries += rng.sample(others, count - len(entries))
     for name, specs, unit, kind, (lo, hi), counted in entries:
         if taxpayer == "small":
-            rate = rng.choice(("3%", "1%"))
+            rate = small_rate
         else:
             rate = GENERAL_RATES[kind]
             if kind == "farm" and rng.random() < 0.5:

@@ -35,6 +35,16 @@ def fit(p, text: str, role: str, size: float, width: float, floor: float = 1.6) 
     return size if natural <= width else max(floor, size * width / natural)
 
 
+def item_rows(p, items: list[Item], role: str, size: float, widths: tuple[float, float], line_h: float, gap: float, available: float):
+    """Wrapped name and spec lines per item, shrinking type and leading until every item fits `available` mm."""
+    while True:
+        rows = [(wrap(p, i.name, role, size, widths[0]), wrap(p, i.spec, role, size, widths[1])) for i in items]
+        needed = sum(line_h * max(len(a), len(b), 1) + gap for a, b in rows)
+        if needed <= available or size < 1.9:
+            return size, line_h, rows
+        size, line_h, gap = size * 0.92, line_h * 0.92, gap * 0.92
+
+
 def vertical(p, x: float, y0: float, y1: float, chars: str, role: str, size: float, color) -> None:
     """Upright characters stacked and spread evenly between y0 and y1 (side labels like 购买方)."""
     n = len(chars)
@@ -153,13 +163,13 @@ def classic_content(p, inv: InvoiceData, fx: float, fy: float, color, paper: boo
     # Items.
     y = y_items + 3.4
     rows = [Item("(详见销货清单)", "", "", "", "", inv.total_amount, "", inv.total_tax)] if inv.goods_list else inv.items
-    for item in rows:
-        name_lines = wrap(p, item.name, text_role, size, COLS[0][1] - 1.5)
-        spec_lines = wrap(p, item.spec, text_role, size, COLS[1][1] - COLS[1][0] - 1)
+    widths = (COLS[0][1] - 1.5, COLS[1][1] - COLS[1][0] - 1)
+    size, step, wrapped = item_rows(p, rows, text_role, size, widths, 3.4, 0.5, ITEMS_H - 3.4 - 4.2)
+    for item, (name_lines, spec_lines) in zip(rows, wrapped):
         for j, line in enumerate(name_lines):
-            p.text(fx + 0.8, y + j * 3.6, line, text_role, size, color)
+            p.text(fx + 0.8, y + j * step, line, text_role, size, color)
         for j, line in enumerate(spec_lines):
-            p.text(fx + COLS[1][0] + 0.8, y + j * 3.6, line, text_role, size, color)
+            p.text(fx + COLS[1][0] + 0.8, y + j * step, line, text_role, size, color)
         p.text(fx + sum(COLS[2]) / 2, y, item.unit, text_role, size, color, anchor="c")
         for col, value in ((3, item.quantity), (4, item.unit_price)):
             width = COLS[col][1] - COLS[col][0] - 1.2
@@ -168,7 +178,7 @@ def classic_content(p, inv: InvoiceData, fx: float, fy: float, color, paper: boo
         p.text(fx + sum(COLS[6]) / 2, y, rate_text(item), num_role if item.tax_rate.endswith("%") else text_role, size, color, anchor="c")
         if item.tax_rate or inv.goods_list:
             p.text(fx + COLS[7][1] - 0.8, y, tax_text(item), num_role, size, color, anchor="r")
-        y += 3.4 * max(len(name_lines), len(spec_lines), 1) + 0.5
+        y += step * max(len(name_lines), len(spec_lines), 1) + step * 0.15
     p.text(fx + COLS[5][1] - 0.8, y_sum - 1.6, "¥" + money(inv.total_amount), num_role, 3.4, color, anchor="r")
     p.text(fx + COLS[7][1] - 0.8, y_sum - 1.6, "¥" + money(inv.total_tax), num_role, 3.4, color, anchor="r")
     p.text(fx + 59.5, y_sum + SUM_H / 2 + 1.2, inv.words, text_role, 3.3, color)
@@ -216,21 +226,21 @@ def digital_page(p, inv: InvoiceData, form, ink, qr=None, seal=None) -> None:
     for (left, right), label in zip(DIGITAL_COLS, DIGITAL_HEADERS):
         p.text((left + right) / 2, 56.5, label, "kai", 3.0, form, anchor="c")
     y = 61.0
-    for item in inv.items:
-        name_lines = wrap(p, item.name, "song", 3.1, DIGITAL_COLS[0][1] - DIGITAL_COLS[0][0])
-        spec_lines = wrap(p, item.spec, "song", 3.1, DIGITAL_COLS[1][1] - DIGITAL_COLS[1][0] - 1)
+    widths = (DIGITAL_COLS[0][1] - DIGITAL_COLS[0][0], DIGITAL_COLS[1][1] - DIGITAL_COLS[1][0] - 1)
+    size, step, wrapped = item_rows(p, inv.items, "song", 3.1, widths, 4.2, 0.4, 92.0 - 61.0 + 3.0)
+    for item, (name_lines, spec_lines) in zip(inv.items, wrapped):
         for j, line in enumerate(name_lines):
-            p.text(4.8, y + j * 4.2, line, "song", 3.1, ink)
+            p.text(4.8, y + j * step, line, "song", size, ink)
         for j, line in enumerate(spec_lines):
-            p.text(DIGITAL_COLS[1][0] + 1, y + j * 4.2, line, "song", 3.1, ink)
-        p.text(sum(DIGITAL_COLS[2]) / 2, y, item.unit, "song", 3.1, ink, anchor="c")
+            p.text(DIGITAL_COLS[1][0] + 1, y + j * step, line, "song", size, ink)
+        p.text(sum(DIGITAL_COLS[2]) / 2, y, item.unit, "song", size, ink, anchor="c")
         for col, value in ((3, item.quantity), (4, item.unit_price)):
             width = DIGITAL_COLS[col][1] - DIGITAL_COLS[col][0] - 1.5
-            p.text(DIGITAL_COLS[col][1] - 1, y, value, "song", fit(p, value, "song", 3.0, width), ink, anchor="r")
-        p.text(DIGITAL_COLS[5][1] - 1, y, money(item.amount), "song", 3.1, ink, anchor="r")
-        p.text(sum(DIGITAL_COLS[6]) / 2, y, item.tax_rate, "song", 3.1, ink, anchor="c")
-        p.text(DIGITAL_COLS[7][1] - 0.5, y, tax_text(item), "song", 3.1, ink, anchor="r")
-        y += 4.2 * max(len(name_lines), len(spec_lines), 1) + 0.4
+            p.text(DIGITAL_COLS[col][1] - 1, y, value, "song", fit(p, value, "song", size, width), ink, anchor="r")
+        p.text(DIGITAL_COLS[5][1] - 1, y, money(item.amount), "song", size, ink, anchor="r")
+        p.text(sum(DIGITAL_COLS[6]) / 2, y, item.tax_rate, "song", size, ink, anchor="c")
+        p.text(DIGITAL_COLS[7][1] - 0.5, y, tax_text(item), "song", size, ink, anchor="r")
+        y += step * max(len(name_lines), len(spec_lines), 1) + step * 0.1
     p.text(24, 95.5, "合        计", "kai", 3.2, form, anchor="c")
     p.text(DIGITAL_COLS[5][1] - 1, 95.5, "¥" + money(inv.total_amount), "song", 3.3, ink, anchor="r")
     p.text(DIGITAL_COLS[7][1] - 0.5, 95.5, "¥" + money(inv.total_tax), "song", 3.3, ink, anchor="r")

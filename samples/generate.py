@@ -80,7 +80,7 @@ def _text_pdf(inv: InvoiceData, kind: str, nrng: np.random.Generator) -> bytes:
         c.setTitle("电子发票")
         c.setCreator("fapiao-samples")
         p = PdfPainter(c, h)
-        sup = marks.supervision_seal(inv.region, inv.bureau, k)
+        sup = marks.inked(marks.supervision_seal(inv.region, inv.bureau, k), nrng, 0.3)
         forms.digital_page(p, inv, (156, 40, 36), (0, 0, 0), qr=qr, seal=sup)
         c.showPage()
     else:
