@@ -272,7 +272,8 @@ def test_review_with_page_forms(app, db, flagged):
     page = c.get(f"/invoices/{invoice_id}").text
     assert 'class="frow flagged" data-slot="buyer_tax_id"' in page and "<svg" in page and "claimed by you" in page
     r = c.post(f"/invoices/{invoice_id}/save", data={"csrf_token": csrf, "version": "1", "f:buyer_tax_id": truth, "accept": ""})
-    assert r.status_code == 200 and "Saved 1 change" in r.text
+    assert r.status_code == 200 and "Saved 1 change" in r.text and "all checks pass" in r.text
+    assert 'class="frow flagged" data-slot="buyer_tax_id"' not in r.text
     r = c.post(f"/invoices/{invoice_id}/save", data={"csrf_token": csrf, "version": "1", "f:drawer": "x"})
     assert r.status_code == 409 and "reload" in r.text
     r = c.post(f"/invoices/{invoice_id}/approve", data={"csrf_token": csrf, "version": "2"}, follow_redirects=False)

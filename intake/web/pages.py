@@ -264,8 +264,8 @@ def _key() -> tuple[str, ...]:
 
 
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
-def invoice_page(request: Request, invoice_id: int, focus: str = "", caller: Caller = Depends(identify)) -> HTMLResponse:
-    return invoice_view(request, caller, invoice_id, focus=focus)
+def invoice_page(request: Request, invoice_id: int, focus: str = "", saved: int = 0, caller: Caller = Depends(identify)) -> HTMLResponse:
+    return invoice_view(request, caller, invoice_id, focus=focus, saved=bool(saved))
 
 
 @router.post("/invoices/{invoice_id}/claim")
@@ -329,8 +329,9 @@ async def invoice_save(request: Request, invoice_id: int, caller: Caller = Depen
         parts.append("all checks pass" if not result.problems else f"{len(result.problems)} field(s) still flagged")
     else:
         parts.append("checks not run (validation unavailable)")
-    msg = "; ".join(parts) + ". Alt+A approves."
-    return invoice_view(request, caller, invoice_id, notice=msg, problems=result.problems, focus=focus, saved=True)
+    msg = "; ".join(parts) + "."
+    # Post/redirect/get: a reload must not send the save again. The checks' verdicts are stored with the fields.
+    return redirect(f"/invoices/{invoice_id}?" + urlencode({"notice": msg, "focus": focus, "saved": 1}))
 
 
 async def _approve(request: Request, caller: Caller, invoice_id: int, version: int | None, reason: str) -> Response:
