@@ -132,7 +132,11 @@ def render(seed: int, kind: str) -> tuple[bytes, str, InvoiceData]:
     scanned = capture.scan(sheet, nrng)
     if kind == "image_pdf":
         buf = io.BytesIO()
-        Image.open(io.BytesIO(_jpeg(scanned, 82))).save(buf, "PDF", resolution=float(dpi))
+        # Dates fixed (to the scan's day) so the same seed gives the same bytes.
+        scanned_on = time.strptime(inv.issued.isoformat(), "%Y-%m-%d")
+        Image.open(io.BytesIO(_jpeg(scanned, 82))).save(
+            buf, "PDF", resolution=float(dpi), creationDate=scanned_on, modDate=scanned_on, producer="scanner"
+        )
         return buf.getvalue(), ".pdf", inv
     return _jpeg(scanned, int(nrng.integers(80, 91))), ".jpg", inv
 

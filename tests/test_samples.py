@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -83,9 +84,15 @@ def check_truth(t: dict) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_same_seed_same_bytes_and_truth(kind, tmp_path):
+def test_same_seed_same_bytes_and_truth(kind, tmp_path, monkeypatch):
     a = generate(7, kind, tmp_path / "a")
+    # A clock that reads another day must not change the bytes (PDF writers stamp dates).
+    real_gmtime, real_localtime, other_day = time.gmtime, time.localtime, 981173106.0
+    monkeypatch.setattr(time, "time", lambda: other_day)
+    monkeypatch.setattr(time, "gmtime", lambda secs=None: real_gmtime(other_day if secs is None else secs))
+    monkeypatch.setattr(time, "localtime", lambda secs=None: real_localtime(other_day if secs is None else secs))
     b = generate(7, kind, tmp_path / "b")
+    monkeypatch.undo()
     c = generate(8, kind, tmp_path / "c")
     assert _sha(a.path) == _sha(b.path)
     assert a.truth_path.read_text(encoding="utf-8") == b.truth_path.read_text(encoding="utf-8")
