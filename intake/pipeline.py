@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from intake.errors import NotAnInvoiceError
+from intake.errors import IntakeError, NotAnInvoiceError
 from intake.invoice import Extraction, Invoice
 from intake.pages import Page, PageKind
 from intake.preflight import Received, preflight
@@ -72,9 +72,19 @@ def check_and_score(invoices: list[Invoice], pages: list[Page], settings: Settin
 
 def extract_file(path: Path | str, settings: Settings, *, display_name: str | None = None) -> Extraction:
     """Read one file into scored invoices. Raises an IntakeError when the file cannot be read at all."""
+    try:
+        return _extract(Path(path), settings, display_name)
+    except IntakeError as e:
+        # Workers read the kept original (named by its hash); tell the user the name they know.
+        if display_name and str(path) != display_name:
+            e.args = (str(e).replace(str(path), display_name),)
+        raise
+
+
+def _extract(path: Path, settings: Settings, display_name: str | None) -> Extraction:
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    received = preflight(Path(path), settings)
+    received = preflight(path, settings)
     timings["preflight"] = time.perf_counter() - t
 
     t = time.perf_counter()

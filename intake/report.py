@@ -120,7 +120,7 @@ def print_summary(s: ScanSummary) -> None:
         out.print("[red bold]Failed:[/]")
         by_reason = Counter(o.reason for o in s.failed)
         for o in s.failed:
-            out.print(f"  {o.path}: [red]{o.reason}[/] — {o.message}")
+            out.print(f"  {o.path}: [red]{o.reason}[/] — {o.message}", soft_wrap=True)
         out.print("  by reason: " + ", ".join(f"{r} {n}" for r, n in by_reason.most_common()))
 
 

@@ -50,7 +50,7 @@ class Settings:
     ignore_patterns: list[str] = field(
         default_factory=lambda: [
             "~$*", "*.tmp", "*.part", "*.crdownload", ".~lock*", ".DS_Store",
-            "Thumbs.db", "desktop.ini", "@eaDir", "__MACOSX", "*.error.txt",
+            "Thumbs.db", "desktop.ini", "@eaDir", "__MACOSX", "*.error.txt", "__pycache__",
         ]
     )
     rescan_seconds: float = 300.0
