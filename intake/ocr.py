@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import shutil
 import threading
 import tomllib
@@ -22,7 +23,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MODELS_DIR = Path(os.environ.get("INTAKE_MODELS_DIR", Path(__file__).resolve().parents[1] / "models"))
+def _models_dir() -> Path:
+    """models/ of a source checkout, else the copy `pip install .` puts in <prefix>/share/fapiao-intake/models."""
+    if os.environ.get("INTAKE_MODELS_DIR"):
+        return Path(os.environ["INTAKE_MODELS_DIR"])
+    checkout = Path(__file__).resolve().parents[1] / "models"
+    if (checkout / "manifest.toml").is_file():
+        return checkout
+    return Path(sys.prefix) / "share" / "fapiao-intake" / "models"
+
+
+MODELS_DIR = _models_dir()
 
 # PaddleX checks the model hosters' reachability and would fetch missing models from a hub;
 # we pass every model folder explicitly and keep it from touching the network at all.
