@@ -23,6 +23,17 @@ _MIN_GLYPHS = 10
 
 
 @dataclass(frozen=True)
+class PdfImage:
+    """An image object as placed on a page (points, y down) and its PDF stream, undecoded."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    stream: Any
+
+
+@dataclass(frozen=True)
 class _Glyph:
     text: str
     x0: float
@@ -111,30 +122,25 @@ def _brief(e: BaseException) -> str:
 
 def _text_page(plumber_page: Any, number: int) -> Page:
     width, height = float(plumber_page.width), float(plumber_page.height)
-    glyphs = _glyphs(_chars(plumber_page), width, height)
-    if not glyphs or (len(glyphs) < _MIN_GLYPHS and plumber_page.images):
+    chars, images = _chars(plumber_page)
+    glyphs = _glyphs(chars, width, height)
+    if not glyphs or (len(glyphs) < _MIN_GLYPHS and images):
         return Page(number=number, kind=PageKind.IMAGE, width=width, height=height)
-    return Page(number=number, kind=PageKind.TEXT, width=width, height=height, lines=group_glyphs(glyphs))
+    page = Page(number=number, kind=PageKind.TEXT, width=width, height=height, lines=group_glyphs(glyphs))
+    return page
 
 
-def _chars(plumber_page: Any) -> list[dict]:
-    """The page's glyphs in pdfplumber's geometry, interpreting the page with a text-only device.
+def _chars(plumber_page: Any) -> tuple[list[dict], list[PdfImage]]:
+    """The page's glyphs in pdfplumber's geometry and its image objects, from one pass of a text-only interpreter.
 
-    pdfplumber's `page.chars` also turns every path and image into an object; invoice forms are
-    thousands of ruling and QR-code paths, so skipping them saves a third of the reading time.
+    pdfplumber's `page.chars` also turns every path and image into an object, and pdfminer's own
+    parser reads content streams byte by byte; invoice forms are thousands of ruling and QR-code
+    paths, so `FastInterpreter` tokenizes with a regex and skips drawing operators.
     """
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.pdfinterp import PDFPageInterpreter
+    from intake.pdfcontent import FastInterpreter
 
-    class TextOnly(PDFPageAggregator):
-        def paint_path(self, gstate, stroke, fill, evenodd, path) -> None:  # noqa: ANN001
-            return None
-
-        def render_image(self, name, stream) -> None:  # noqa: ANN001
-            return None
-
-    device = TextOnly(plumber_page.pdf.rsrcmgr, pageno=plumber_page.page_number, laparams=None)
-    PDFPageInterpreter(plumber_page.pdf.rsrcmgr, device).process_page(plumber_page.page_obj)
+    device = _device_class()(plumber_page.pdf.rsrcmgr, pageno=plumber_page.page_number, laparams=None)
+    FastInterpreter(plumber_page.pdf.rsrcmgr, device).process_page(plumber_page.page_obj)
     # The same MediaBox adjustment as pdfplumber's Page.process_object.
     mb_x0, mb_top = plumber_page.mediabox[:2]
     height = float(plumber_page.height)
@@ -152,7 +158,35 @@ def _chars(plumber_page: Any) -> list[dict]:
             "size": obj.size,
             "fontname": fontname,
         })
-    return out
+    images = [
+        PdfImage(x0 + mb_x0, height - y1 + mb_top, x1 + mb_x0, height - y0 + mb_top, stream)
+        for (x0, y0, x1, y1), stream in device.images
+    ]
+    return out, images
+
+
+_DEVICE: Any = None
+
+
+def _device_class() -> Any:
+    """A pdfminer aggregator that keeps glyphs, records where images are placed and ignores paths."""
+    global _DEVICE
+    if _DEVICE is None:
+        from pdfminer.converter import PDFPageAggregator
+
+        class TextDevice(PDFPageAggregator):
+            def __init__(self, *a: Any, **k: Any) -> None:
+                super().__init__(*a, **k)
+                self.images: list[tuple[tuple[float, float, float, float], Any]] = []
+
+            def paint_path(self, gstate, stroke, fill, evenodd, path) -> None:  # noqa: ANN001
+                return None
+
+            def render_image(self, name, stream) -> None:  # noqa: ANN001
+                self.images.append((self.cur_item.bbox, stream))
+
+        _DEVICE = TextDevice
+    return _DEVICE
 
 
 def _walk(container: Any):
