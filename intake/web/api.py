@@ -26,7 +26,7 @@ from intake.web.auth import (
     new_session,
     set_session_cookie,
 )
-from intake.web.pageimage import render_page
+from intake.web.pageimage import invoice_page
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -169,9 +169,7 @@ def api_audit(invoice_id: int, request: Request, caller: Caller = Depends(identi
 def api_page_image(invoice_id: int, page: int, request: Request, caller: Caller = Depends(identify)) -> Response:
     caller.principal.require("view")
     with request.app.state.db.session() as s:
-        rec = review.load(s, invoice_id)
-        stored, sha = rec.document.stored_path, rec.document.sha256
-    pi = render_page(request.app.state.settings, stored, sha, page)
+        pi = invoice_page(request.app.state.settings, review.load(s, invoice_id), page)
     if pi is None:
         raise NotFoundError(f"invoice #{invoice_id} has no picture of page {page}")
     return FileResponse(pi.path, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})

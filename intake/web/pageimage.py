@@ -52,8 +52,46 @@ def _save_atomic(im, target: Path) -> None:  # type: ignore[no-untyped-def]
             os.unlink(tmp)
 
 
-def render_page(settings: Settings, stored_path: str | None, sha256: str, page: int) -> PageImage | None:
-    """The page as a PNG in the data folder (rendered once); None for OFD/XML or a missing original."""
+# The geometric cleanup steps: OCR boxes are in pixels of the page after these.
+GEOMETRY_STEPS = ("size", "sheet", "orient", "deskew")
+
+
+def _ocr_frame(settings: Settings, source: Path, kind: str, page: int):  # type: ignore[no-untyped-def]
+    """The page as the OCR saw it geometrically (resized, cropped to the sheet, turned, deskewed), in its real colours.
+
+    The light, seal and denoise steps are left out: they change pixels, not positions,
+    and the reviewer should see the page as printed.
+    """
+    import cv2
+    from PIL import Image
+
+    from intake.cleanup import STEPS, CleanContext
+    from intake.ocr import get_engine
+
+    if kind == "pdf":
+        from intake.pdftext import render_page as render_pdf
+
+        bgr = render_pdf(source, page, settings.render_dpi)
+    else:
+        from intake.images import read_image
+
+        pages = {p.number: p for p in read_image(source, settings)}
+        if page not in pages:
+            return None
+        bgr = pages[page].image
+    ctx = CleanContext(settings=settings, page_number=page, engine=get_engine(settings))
+    for name, step in STEPS:
+        if name in GEOMETRY_STEPS:
+            bgr = step(bgr, ctx)
+    return Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+def render_page(settings: Settings, stored_path: str | None, sha256: str, page: int, *, ocr: bool = False) -> PageImage | None:
+    """The page as a PNG in the data folder (rendered once); None for OFD/XML or a missing original.
+
+    With `ocr`, the page is put through the same geometric cleanup as the scan path, so that
+    OCR boxes (pixels of the processed page) land on the right text.
+    """
     if not stored_path or not Path(stored_path).is_file() or page < 1:
         return None
     source = Path(stored_path)
@@ -64,10 +102,16 @@ def render_page(settings: Settings, stored_path: str | None, sha256: str, page: 
 
     dpi = settings.render_dpi
     target = _cache_path(settings, sha256, page, dpi if kind == "pdf" else 0)
+    if ocr:
+        target = target.with_name(target.stem + "-ocr.png")
     with _LOCK:
         if not target.is_file():
             try:
-                if kind == "pdf":
+                if ocr:
+                    im = _ocr_frame(settings, source, kind, page)
+                    if im is None:
+                        return None
+                elif kind == "pdf":
                     import pypdfium2 as pdfium
 
                     pdf = pdfium.PdfDocument(str(source))
@@ -92,7 +136,8 @@ def render_page(settings: Settings, stored_path: str | None, sha256: str, page: 
 
     with Image.open(target) as im:
         w, h = im.size
-    return PageImage(target, w, h, dpi / 72 if kind == "pdf" else 1.0, kind == "pdf")
+    is_pdf = kind == "pdf" and not ocr
+    return PageImage(target, w, h, dpi / 72 if is_pdf else 1.0, is_pdf)
 
 
 def box_pixels(pi: PageImage, bbox: list[float] | None, source: str) -> tuple[float, float, float, float] | None:
@@ -124,3 +169,10 @@ def crop_css(pi: PageImage, box: tuple[float, float, float, float], *, height: i
     k = min(height / (y1 - y0), 3.0)
     w = min(int((x1 - x0) * k), max_width)
     return Crop(w, int((y1 - y0) * k), int(pi.width * k), int(-x0 * k), int(-y0 * k))
+
+
+def invoice_page(settings: Settings, rec, page: int) -> PageImage | None:  # type: ignore[no-untyped-def]
+    """The picture of `page` for an invoice record: OCR-aligned when the invoice's boxes came from OCR."""
+    ocr = any(fr.source == "ocr" and fr.bbox for fr in rec.field_values)
+    doc = rec.document
+    return render_page(settings, doc.stored_path, doc.sha256, page, ocr=ocr)

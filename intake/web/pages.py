@@ -18,7 +18,8 @@ from intake.query import locate
 from intake.schema import Role
 from intake.web.api import login_user, receive_upload
 from intake.web.auth import Caller, clear_session_cookie, identify, set_session_cookie
-from intake.web.pageimage import box_pixels, crop_css, render_page
+from intake.web.pageimage import box_pixels, crop_css
+from intake.web.pageimage import invoice_page as page_picture
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,6 +84,25 @@ def reason_text(r: str) -> str:
     return REASON_TEXT.get(r, r.replace("_", " "))
 
 
+def field_label(slot: str) -> str:
+    """'buyer_tax_id' -> '购买方税号'; 'items.0.amount' -> '明细1 金额'."""
+    if slot in LABELS:
+        return LABELS[slot][0]
+    parts = slot.split(".")
+    if len(parts) == 3 and parts[1].isdigit():
+        return f"明细{int(parts[1]) + 1} {ITEM_LABELS.get(parts[2], parts[2])}"
+    return slot.replace("_", " ")
+
+
+def group_reasons(tags: list[str]) -> list[tuple[str, list[str]]]:
+    """['a:sum_mismatch', 'b:sum_mismatch', 'c:not_found'] -> [('sum_mismatch', [a, b]), ('not_found', [c])] with field labels."""
+    groups: dict[str, list[str]] = {}
+    for tag in tags:
+        f, _, why = tag.partition(":")
+        groups.setdefault(why or f, []).append(field_label(f) if why else "")
+    return list(groups.items())
+
+
 def _templates(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.templates
 
@@ -94,6 +114,8 @@ def render(request: Request, name: str, caller: Caller | None, status_code: int 
         csrf=caller.csrf if caller else "",
         notice=ctx.get("notice", request.query_params.get("notice", "")),
         reason_text=reason_text,
+        field_label=field_label,
+        group_reasons=group_reasons,
         type_text=TYPE_TEXT,
     )
     return _templates(request).TemplateResponse(request, name, ctx, status_code=status_code)
@@ -231,14 +253,12 @@ def invoice_view(request: Request, caller: Caller, invoice_id: int, *, status_co
     with _db(request).session() as s:
         det = review.detail(s, caller.principal, invoice_id)
         history = review.audit(s, caller.principal, invoice_id)
-        rec = review.load(s, invoice_id)
-        stored, sha = rec.document.stored_path, rec.document.sha256
+        pi = page_picture(settings, review.load(s, invoice_id), det["page"])
         position = None
         if caller.principal.can("review"):
             ids = [e.id for e in review.queue(s, caller.principal)]
             position = (ids.index(invoice_id) + 1, len(ids)) if invoice_id in ids else (None, len(ids))
     page = det["page"]
-    pi = render_page(settings, stored, sha, page)
     rows, items, boxes = _field_rows(det, pi, page, problems or {})
     by_slot = {r["slot"]: r for r in rows}
     groups = [(title, [by_slot[n] for n in names]) for title, names in GROUPS]
