@@ -127,6 +127,13 @@ def _text_page(plumber_page: Any, number: int) -> Page:
     if not glyphs or (len(glyphs) < _MIN_GLYPHS and images):
         return Page(number=number, kind=PageKind.IMAGE, width=width, height=height)
     page = Page(number=number, kind=PageKind.TEXT, width=width, height=height, lines=group_glyphs(glyphs))
+    if images:
+        # The QR image is in hand now; decoding it here saves opening the file again with pdfium.
+        from intake.qr import parse_payload, qr_from_pdf_images
+
+        found = qr_from_pdf_images(images)
+        if any(parse_payload(t) for t in found):
+            page.qr_payloads = found
     return page
 
 

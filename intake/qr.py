@@ -216,6 +216,8 @@ def _opencv(gray: "np.ndarray") -> list[str]:
 
 # The invoice QR is a square image of about 2 cm; larger images are seals or logos, smaller are icons.
 _QR_MIN_PT, _QR_MAX_PT = 20.0, 200.0
+# Pixels per QR module below which zxing wants the code enlarged (the 37-px JPEG on a 2023 Sichuan invoice).
+_SMALL_PX = 64
 
 
 def _squareish(x0: float, y0: float, x1: float, y1: float) -> bool:
@@ -223,14 +225,208 @@ def _squareish(x0: float, y0: float, x1: float, y1: float) -> bool:
     return _QR_MIN_PT <= w <= _QR_MAX_PT and _QR_MIN_PT <= h <= _QR_MAX_PT and 0.8 <= w / h <= 1.25
 
 
+@dataclass(frozen=True)
+class _Pixels:
+    """Decoded image samples zxing can read without numpy: 8-bit grey (channels 1) or RGB (channels 3)."""
+
+    data: bytes
+    width: int
+    height: int
+    channels: int
+
+
+def qr_from_pdf_images(images: list[Any]) -> list[str]:
+    """QR texts from a page's image objects as pdfminer hands them over (`intake.pdftext.PdfImage`).
+
+    Square images are tried top-left first (where invoices print the QR) and the search stops at the
+    first invoice payload. Images this cannot decode (JBIG2, JPX, CCITT, CMYK) are skipped: when no
+    payload comes out, `scan_pdf_qr` looks at the page with pdfium.
+    """
+    found: list[str] = []
+    squares = sorted((im for im in images if _squareish(im.x0, im.top, im.x1, im.bottom)), key=lambda im: (im.top, im.x0))
+    for image in squares:
+        try:
+            pixels = _pdf_pixels(image.stream)
+        except Exception as e:  # a damaged image stream is one image less, not an unreadable invoice
+            log.debug("image stream not decodable: %s", e)
+            pixels = None
+        if pixels is None:
+            continue
+        texts = _decode_pixels(pixels)
+        found.extend(texts)
+        if any(parse_payload(t) for t in texts):
+            break
+    return _unique(found)
+
+
+def _decode_pixels(pixels: "_Pixels | Any") -> list[str]:
+    """One plain zxing attempt on the samples (no numpy), then decode_qr's retries on small or stubborn codes."""
+    import zxingcpp
+
+    if isinstance(pixels, _Pixels):
+        fmt = zxingcpp.ImageFormat.Lum if pixels.channels == 1 else zxingcpp.ImageFormat.RGB
+        view = zxingcpp.ImageView(pixels.data, pixels.width, pixels.height, fmt)
+        found = _zxing(view)
+        if found:
+            return _unique(found)
+        import numpy as np
+
+        shape = (pixels.height, pixels.width) if pixels.channels == 1 else (pixels.height, pixels.width, 3)
+        array = np.frombuffer(pixels.data, np.uint8).reshape(shape)
+        if pixels.channels == 3:
+            array = np.ascontiguousarray(array[:, :, ::-1])  # decode_qr takes BGR
+        return decode_qr(array)
+    found = _zxing(pixels)  # a PIL image (JPEG)
+    if found:
+        return _unique(found)
+    import numpy as np
+
+    return decode_qr(np.asarray(pixels.convert("L")))
+
+
+def _pdf_pixels(stream: Any) -> "_Pixels | Any | None":
+    """An image XObject's samples as _Pixels (or a PIL image for JPEG); None for encodings left to pdfium."""
+    from pdfminer.pdftypes import resolve1
+
+    attrs = stream.attrs
+    filters = stream.get_filters()
+    last = _literal(filters[-1][0]) if filters else ""
+    if last in ("JBIG2Decode", "JPXDecode", "CCITTFaxDecode", "CCF"):
+        return None
+    if last in ("DCTDecode", "DCT"):
+        import io
+
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(stream.get_data()))
+        image.draft("L", image.size)
+        return image.convert("L")
+    width, height = int(resolve1(attrs.get("Width", attrs.get("W", 0)))), int(resolve1(attrs.get("Height", attrs.get("H", 0))))
+    mask = bool(resolve1(attrs.get("ImageMask", attrs.get("IM", False))))
+    bpc = 1 if mask else int(resolve1(attrs.get("BitsPerComponent", attrs.get("BPC", 8))))
+    space = resolve1(attrs.get("ColorSpace", attrs.get("CS")))
+    decode = resolve1(attrs.get("Decode", attrs.get("D")))
+    if width <= 0 or height <= 0 or bpc not in (1, 2, 4, 8):
+        return None
+    palette: bytes | None = None  # grey level per sample value
+    if mask:
+        channels = 1
+    else:
+        channels, palette = _colour_space(space, bpc)
+        if channels == 0:
+            return None
+    data = stream.get_data()
+    stride = (width * channels * bpc + 7) // 8
+    if len(data) < stride * height:
+        return None
+    if bpc == 8 and palette is None and channels in (1, 3):
+        samples = data[: stride * height]
+    elif bpc == 8 and channels == 4:
+        return None  # CMYK QR codes are not printed on invoices; leave them to pdfium
+    else:
+        if channels != 1:
+            return None
+        samples = _unpack(data, width, height, bpc, stride)
+        channels = 1
+    levels = (1 << bpc) - 1
+    if palette is None and channels == 1:
+        # Grey or mask samples scaled to 0..255; a /Decode [1 0] (or a mask's default) flips them.
+        flip = bool(decode and len(decode) >= 2 and float(resolve1(decode[0])) > float(resolve1(decode[1])))
+        # (A stencil mask paints its 0 samples, so with the default [0 1] ink is black here too.)
+        if bpc != 8 or flip:
+            table = bytes((255 - v * 255 // levels) if flip else (v * 255 // levels) for v in range(256))
+            samples = samples.translate(table)
+    elif palette is not None:
+        samples = samples.translate(palette)
+    return _Pixels(samples, width, height, channels)
+
+
+def _literal(obj: Any) -> str:
+    name = getattr(obj, "name", obj)
+    return name.decode("latin-1") if isinstance(name, bytes) else str(name)
+
+
+def _colour_space(space: Any, bpc: int) -> tuple[int, bytes | None]:
+    """(components per sample, grey palette for indexed images); (0, None) for spaces not handled here."""
+    from pdfminer.pdftypes import resolve1
+
+    space = resolve1(space)
+    if space is None:
+        return 1, None
+    if isinstance(space, list) and space:
+        kind = _literal(resolve1(space[0]))
+        if kind == "Indexed" and len(space) >= 4:
+            base_n = _components(resolve1(space[1]))
+            lookup = resolve1(space[3])
+            if hasattr(lookup, "get_data"):
+                lookup = lookup.get_data()
+            if not isinstance(lookup, bytes) or base_n not in (1, 3):
+                return 0, None
+            count = len(lookup) // base_n
+            greys = []
+            for i in range(256):
+                if i < count:
+                    px = lookup[i * base_n : (i + 1) * base_n]
+                    greys.append(px[0] if base_n == 1 else (299 * px[0] + 587 * px[1] + 114 * px[2]) // 1000)
+                else:
+                    greys.append(255)
+            return 1, bytes(greys)
+        n = _components(space)
+        return (n, None) if n in (1, 3, 4) else (0, None)
+    n = _components(space)
+    return (n, None) if n in (1, 3, 4) else (0, None)
+
+
+def _components(space: Any) -> int:
+    from pdfminer.pdftypes import resolve1
+
+    if isinstance(space, list) and space:
+        kind = _literal(resolve1(space[0]))
+        if kind == "ICCBased" and len(space) >= 2:
+            stream = resolve1(space[1])
+            return int(resolve1(stream.attrs.get("N", 0))) if hasattr(stream, "attrs") else 0
+        if kind == "CalRGB":
+            return 3
+        if kind == "CalGray":
+            return 1
+        return 0
+    return {"DeviceGray": 1, "G": 1, "CalGray": 1, "DeviceRGB": 3, "RGB": 3, "CalRGB": 3, "DeviceCMYK": 4, "CMYK": 4}.get(
+        _literal(space), 0
+    )
+
+
+_BIT_ROWS: dict[int, list[bytes]] = {}
+
+
+def _unpack(data: bytes, width: int, height: int, bpc: int, stride: int) -> bytes:
+    """1/2/4-bit samples (rows padded to whole bytes) as one byte per sample, still unscaled."""
+    table = _BIT_ROWS.get(bpc)
+    if table is None:
+        per = 8 // bpc
+        mask = (1 << bpc) - 1
+        table = [bytes((b >> (8 - bpc * (k + 1))) & mask for k in range(per)) for b in range(256)]
+        _BIT_ROWS[bpc] = table
+    rows = []
+    for y in range(height):
+        row = b"".join(map(table.__getitem__, data[y * stride : (y + 1) * stride]))
+        rows.append(row[:width])
+    return b"".join(rows)
+
+
 def scan_pdf_qr(path: Path | str, pages: list[Page]) -> None:
-    """Fill `qr_payloads` of the PDF's TEXT pages: decode the page's square image objects, else render the top-left corner."""
+    """Fill `qr_payloads` of the PDF's TEXT pages that have none yet: pdfium decodes the page's square
+    image objects, else renders the top-left corner (vector-drawn codes).
+
+    `intake.pdftext.read_pdf` already decodes the usual embedded QR images while reading the text, so
+    this opens the file again only for pages it could not serve. Goods-list pages (销货清单) after the
+    first page carry no QR and are not rendered.
+    """
+    targets = [p for p in pages if p.kind == PageKind.TEXT and not p.qr_payloads and not _continuation(p)]
+    if not targets:
+        return
     import pypdfium2 as pdfium
     from pypdfium2 import raw as pdfium_raw
 
-    targets = [p for p in pages if p.kind == PageKind.TEXT and not p.qr_payloads]
-    if not targets:
-        return
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as e:
@@ -251,6 +447,14 @@ def scan_pdf_qr(path: Path | str, pages: list[Page]) -> None:
         pdf.close()
 
 
+def _continuation(page: Page) -> bool:
+    """A goods-list page after the first: its title (top fifth of the page) says 清单."""
+    if page.number == 1 or not page.lines:
+        return False
+    top = page.height * 0.2 if page.height else float("inf")
+    return any("清单" in line.text for line in page.lines if line.y0 < top)
+
+
 def _qr_from_pdf_page(pdf_page: Any, pdfium_raw: Any) -> list[str]:
     found: list[str] = []
     for obj in pdf_page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
@@ -263,8 +467,8 @@ def _qr_from_pdf_page(pdf_page: Any, pdfium_raw: Any) -> list[str]:
             log.debug("image object not decodable: %s", e)
             continue
         found.extend(decode_qr(array))
-    if any(parse_payload(t) for t in found):
-        return _unique(found)
+        if any(parse_payload(t) for t in found):
+            return _unique(found)
     # Vector-drawn or undecodable images: render the upper-left quarter, where invoices print the QR.
     width, height = pdf_page.get_size()
     corner = pdf_page.render(scale=150 / 72, crop=(0, height / 2, width / 2, 0)).to_numpy()
