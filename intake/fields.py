@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from intake import normal
+from intake import normal, ocrfields
 from intake.invoice import FieldValue, Invoice, InvoiceType, Source
 from intake.items import FieldMaker, find_columns, is_goods_list_reference, read_items, spaced
 from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, value_run
@@ -21,7 +21,7 @@ LABELS = {
     "invoice_code": label(spaced("发票代码") + _COLON, "发"),
     "invoice_number": label(spaced("发票号码") + _COLON, "发"),
     "issue_date": label(spaced("开票日期") + _COLON, "开"),
-    "check_code": label(spaced("校验码") + _COLON, "校较"),
+    "check_code": label(spaced("校验码") + _COLON, "校较饺"),
     "machine_number": label(spaced("机器编号") + _COLON, "机"),
     "party_name": label(r"(?:[购销]\s*[买售]?\s*方?\s*(?:信\s*息\s*)?)?" + spaced("名称") + _COLON, "名购销"),
     "party_tax_id": label(
@@ -38,6 +38,8 @@ LABELS = {
 }
 
 _CAPITAL = re.compile(r"(?:[（(]\s*负数\s*[)）]|负)?[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正]{2,}")
+# A capital amount standing alone (the words row whose label OCR lost): ends in a unit, at least four glyphs.
+_CAPITAL_ALONE = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{2,}[圆元][零壹贰叁肆伍陆柒捌玖角分整正]*$")
 _MONEY = re.compile(r"[-−]?\s*[¥￥]?\s*[-−]?\d[\d,]*(?:\.\d+)?|\*{3}")
 
 _TITLES: tuple[tuple[str, InvoiceType], ...] = (
@@ -90,7 +92,8 @@ def read_page(page: Page) -> _PageRead:
     words = _lowest(layout.find(LABELS["words"]), prefer="top")
     title_pieces, title = _title(layout, height)
     columns = find_columns(layout, width)
-    if words is None and "清单" not in title and ("发票" in title or _has(layout, LABELS["invoice_number"])):
+    is_ocr = page.kind == PageKind.IMAGE
+    if words is None and "清单" not in title and (is_ocr or "发票" in title or _has(layout, LABELS["invoice_number"])):
         words = _words_row_stand_in(layout, columns)
     if words is None:
         if columns is not None and ("清单" in title or _has(layout, LABELS["subtotal"])):
@@ -113,8 +116,16 @@ def read_page(page: Page) -> _PageRead:
     f["amount_with_tax"] = _figures(layout, words, make)
     f["drawer"] = _drawer(layout, words, make)
     f["remarks"] = _remarks(layout, words, width, make)
+    if is_ocr:
+        _second_reading(layout, inv, columns, words, width, height, make)
     kind = _invoice_type(title, f["invoice_code"].value, f["invoice_number"].value)
     f["invoice_type"] = make(str(kind), title_pieces)
+    if is_ocr and kind == InvoiceType.UNKNOWN:
+        f["invoice_type"] = make("", [])
+    if is_ocr:
+        ocrfields.fill_from_qr(inv, page)
+        if not f["invoice_type"].value:
+            f["invoice_type"] = make(str(InvoiceType.UNKNOWN), [])
     if kind in (InvoiceType.DIGITAL_SPECIAL, InvoiceType.DIGITAL_NORMAL):
         for name in ("invoice_code", "check_code", "machine_number"):
             if not f[name].value:
@@ -125,8 +136,38 @@ def read_page(page: Page) -> _PageRead:
     return _PageRead("invoice", invoice=inv)
 
 
+def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: float, height: float, make) -> None:
+    """OCR pages: what the labels did not give, read by shape and position (see intake.ocrfields)."""
+    f = inv.fields
+    limit = ocrfields.header_limit(layout, height, columns.y0 if columns is not None else None)
+    skip = {f["machine_number"].value, f["check_code"].value} - {""}
+    codes, numbers = ocrfields.header_numbers(layout, limit, skip)
+    if not f["invoice_code"].value:
+        f["invoice_code"] = ocrfields.vote(codes, make) or f["invoice_code"]
+    if not f["invoice_number"].value:
+        f["invoice_number"] = ocrfields.vote(numbers, make) or f["invoice_number"]
+    if not f["check_code"].value:
+        f["check_code"] = ocrfields.spaced_check_code(layout, limit, make) or f["check_code"]
+    table_top = columns.y0 if columns is not None else min(words.y0, 0.45 * height)
+    buyer_zone = ocrfields._Zone(0.0, table_top)
+    seller_zone = ocrfields._Zone(words.y1, height)
+    for name, fv in ocrfields.parties(layout, buyer_zone, seller_zone, width, make).items():
+        # A name the label gave stands when the tax id has no name near it (数电 print them rows apart).
+        if fv.value or name.endswith("tax_id") or ocrfields.suspicious_name(f[name].value):
+            f[name] = fv
+    if not f["total_amount"].value and not f["total_tax"].value:
+        found = ocrfields.totals_by_figures(layout, words.cy, words.height, width, make)
+        if found:
+            f["total_amount"], f["total_tax"] = found
+
+
 def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
-    """When OCR lost the 价税合计 label: its row is where 小写 is, or just under the 合计 row."""
+    """When OCR lost the 价税合计 label: its row is the capital amount's, or where 小写 is, or just under the 合计 row."""
+    capitals = [p for p in layout.pieces if _CAPITAL_ALONE.search(p.text) and (columns is None or p.y0 > columns.y1)]
+    if capitals:
+        p = max(capitals, key=lambda p: p.cy)
+        row = [q for q in layout.row_of(p) if q.x0 > p.x0]
+        return Hit(label=[Piece("", p.x0 - 1, p.y0, p.x0, p.y1)], tail=[p, *row])
     figures = [h for h in layout.find(LABELS["figures"]) if columns is None or h.y0 > columns.y1]
     if figures:
         return min(figures, key=lambda h: h.y0)
@@ -230,7 +271,7 @@ def _check_code(layout: Layout, make: FieldMaker) -> FieldValue:
         if m:
             return make(m.group(0), run)
         # Shenzhen blockchain invoices print a short hex code instead.
-        m = re.match(r"[0-9a-fA-F]{4,12}(?![0-9a-zA-Z])", text)
+        m = re.match(r"[0-9a-fA-F]{4,12}(?![0-9a-zA-Z年月日])", text)
         if m:
             return make(m.group(0), run)
     return make("", [])

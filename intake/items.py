@@ -13,7 +13,7 @@ _SP = r"\s*"
 
 
 # Glyphs an OCR engine commonly reads for another in these labels; the text layer never needs them.
-_LOOKALIKES = {"码": "码玛马", "票": "票栗", "期": "期朝", "校": "校较", "号": "号导", "额": "额頦"}
+_LOOKALIKES = {"码": "码玛马", "票": "票栗", "期": "期朝", "校": "校较饺", "号": "号导", "额": "额頦"}
 
 
 def spaced(word: str) -> str:

@@ -299,7 +299,8 @@ def _check_code(ctx: _Ctx) -> None:
             verdict.flag(Reason.FORMAT_INVALID)
         return
     if not code:
-        if ctx.type in CODE_LENGTHS:
+        # An unknown type cannot say the code is legitimately absent.
+        if ctx.type in CODE_LENGTHS or ctx.type in ("", T.UNKNOWN):
             verdict.flag(Reason.NOT_FOUND)
         return
     allowed = CODE_LENGTHS.get(ctx.type, (10, 12))
@@ -372,7 +373,7 @@ def _check_check_code(ctx: _Ctx) -> None:
             verdict.flag(Reason.FORMAT_INVALID)
         return
     if not value:
-        if ctx.type in CHECK_CODE_TYPES:
+        if ctx.type in CHECK_CODE_TYPES or ctx.type in ("", T.UNKNOWN):
             verdict.flag(Reason.NOT_FOUND)
         return
     if re.fullmatch(r"\d{20}", value) or (_is_shenzhen(ctx) and re.fullmatch(r"[0-9a-fA-F]{5}", value)):

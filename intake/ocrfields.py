@@ -1,0 +1,269 @@
+"""Second reading of an OCR page: values found by what they look like and where they sit, for labels that OCR lost or misread.
+
+Paper forms carry their labels in pre-printed ink that cleanup may fade, and an impact
+printer puts the values off their boxes, so on IMAGE pages `intake.fields` asks this
+module for what the labels could not give: the code and number in the header (the 发票代码
+printed twice, the number after the title's №), the 校验码 as spaced digit groups, each
+party by its tax id (the one value OCR reads well) with its name on the row above, the 合计
+row by its ¥ figures above the words row, and, last, the page's QR code for fields still
+empty once the QR has proved it belongs to this invoice by agreeing with a value read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake import normal
+from intake.invoice import FieldValue, Invoice, InvoiceType, Source
+from intake.layout import Layout, Piece
+from intake.pages import Page
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NO_PREFIX = re.compile(r"(?:N\s*[oO0º°]|№)\s*[.:：]?\s*")
+# The 密码区 and 备注 marks that bound the party blocks on the right.
+_RIGHT_MARKS = {"密", "码", "区", "密码区", "备", "注", "备注", "密码", "码区"}
+_LABEL_ONLY = re.compile(r"^(?:[购销]?[买售]?方?|名?称?|纳税人识别号|地址、?电话|开户行及账号|[：:])+$")
+_NAME_LABEL = re.compile(r"^.{0,8}?(?:名\s*称|称|识别号|别号|电话|账号)\s*[:：]\s*")
+_TAXID_LABEL = re.compile(r"^.*?(?:识别号|信用代码|代码)\s*[:：]?\s*")
+_TAXID = re.compile(r"[0-9A-Z]{15,20}")
+# USCC has no I, O, S, V, Z: a recognizer's letter there is a look-alike digit.
+_USCC_FIX = str.maketrans({"O": "0", "I": "1", "Z": "2", "S": "5"})
+_MONEY_TOKEN = re.compile(r"^[¥￥Y羊半]?\s*(-?\d[\d,]*\.\d{2})$")
+
+
+@dataclass
+class _Zone:
+    y0: float
+    y1: float
+
+
+def digit_text(text: str) -> str:
+    """Half-width, the № prefix dropped, and O/o/D read between digits taken as 0 (and l/I as 1)."""
+    t = _NO_PREFIX.sub(" ", normal.halfwidth_ascii(text))
+    for _ in range(2):
+        t = re.sub(r"(?<=\d)[OoD](?=[\dOoD])|(?<=[\dOoD])[OoD](?=\d)", "0", t)
+        t = re.sub(r"(?<=\d)[lI|](?=\d)", "1", t)
+    return t
+
+
+def header_limit(layout: Layout, height: float, columns_y0: float | None) -> float:
+    """Bottom of the header band: above the first tax-id row (or a quarter of the page)."""
+    limit = 0.27 * height
+    if columns_y0 is not None:
+        limit = min(limit, columns_y0)
+    ids = [p for p in layout.pieces if p.cy < limit and _tax_id_of(p)]
+    if ids:
+        limit = min(limit, min(p.y0 for p in ids) - 0.5 * layout.char_height)
+    return limit
+
+
+def header_numbers(layout: Layout, limit: float, skip: set[str]) -> tuple[list[tuple[str, Piece]], list[tuple[str, Piece]]]:
+    """(code candidates, number candidates) from the header band: 10/12-digit and 8/20-digit runs."""
+    codes, numbers = [], []
+    for p in layout.pieces:
+        if p.cy >= limit:
+            continue
+        t = digit_text(p.text)
+        if re.search(r"\d{5}\s\d{5}\s\d{5}", t):
+            continue  # a spaced 校验码
+        for m in re.finditer(r"(?<!\d)\d{8,20}(?!\d)", t):
+            value = m.group(0)
+            if value in skip:
+                continue
+            if len(value) in (10, 12):
+                codes.append((value, p))
+            elif len(value) in (8, 20):
+                numbers.append((value, p))
+    return codes, numbers
+
+
+def vote(cands: list[tuple[str, Piece]], make) -> FieldValue | None:
+    """The value printed most often (the code appears twice on paper forms); disagreement halves the trust."""
+    if not cands:
+        return None
+    counts: dict[str, list[Piece]] = {}
+    for value, p in cands:
+        counts.setdefault(value, []).append(p)
+    best = max(counts, key=lambda v: (len(counts[v]), max(p.confidence for p in counts[v])))
+    pieces = counts[best]
+    fv = make(best, [max(pieces, key=lambda p: p.confidence)])
+    if len(counts) > 1:
+        fv.raw_confidence *= 0.5
+    return fv
+
+
+def spaced_check_code(layout: Layout, limit: float, make) -> FieldValue | None:
+    for p in sorted(layout.pieces, key=lambda p: p.cy):
+        if p.cy >= limit:
+            continue
+        t = digit_text(p.text)
+        m = re.search(r"(?<!\d)(\d{5})\s?(\d{5})\s?(\d{5})\s?(\d{5})(?!\d)", t)
+        if m and " " in m.group(0):
+            return make("".join(m.groups()), [p])
+    return None
+
+
+def _tax_id_of(p: Piece) -> str:
+    """The tax id a piece holds on its own (after a label), or ""; pieces with other CJK text (bank, address) hold none."""
+    raw = normal.halfwidth_ascii(p.text).upper()
+    t = _TAXID_LABEL.sub("", raw) if _CJK.search(raw) else raw
+    labelled = t != raw
+    if re.search(r"\d{4,5}\s\d{4,5}\s\d{4,5}", t):
+        return ""  # a spaced 校验码
+    t = re.sub(r"[\s:：]", "", t)
+    if _CJK.search(t) or not 15 <= len(t) <= 21:
+        return ""
+    m = _TAXID.search(t)
+    if not m or len(t) - len(m.group(0)) > 1 or sum(c.isdigit() for c in m.group(0)) < 6:
+        return ""
+    value = m.group(0)
+    if len(value) == 20 and value.isdigit() and not labelled:
+        return ""  # a 数电 number or a 校验码; old 20-character tax ids are taken only after their label
+    if len(value) == 18:
+        from stdnum.cn import uscc
+
+        if not uscc.is_valid(value) and uscc.is_valid(value.translate(_USCC_FIX)):
+            value = value.translate(_USCC_FIX)
+    return value
+
+
+def _right_stop(layout: Layout, zone: _Zone, width: float) -> float:
+    marks = [p.x0 for p in layout.pieces if zone.y0 <= p.cy <= zone.y1 and p.text.strip() in _RIGHT_MARKS and p.cx > 0.35 * width]
+    return min(marks) if marks else width
+
+
+def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
+    """The name row above a tax id: the nearest text row (within three rows) in the tax id's column."""
+    h = max(t.height, layout.char_height)
+    cands = []
+    for p in layout.pieces:
+        if not (t.cy - 3.2 * h <= p.cy <= t.cy - 0.35 * h) or p.x0 >= stop_x:
+            continue
+        if p.x1 < t.x0 - 3 * h or p.x0 > t.x1:
+            continue
+        text = _name_text(p.text)
+        if len(_CJK.findall(text)) < 2 or re.search(r"\d{4}\s*年|[<>*/+]{2}", text):
+            continue
+        cands.append(p)
+    if not cands:
+        return []
+    first = max(cands, key=lambda p: p.cy)
+    row = [p for p in cands if abs(p.cy - first.cy) < 0.5 * h]
+    row.sort(key=lambda p: p.x0)
+    # A name split by the reader: pieces that follow each other closely on the row.
+    start = min(row, key=lambda p: abs(p.cy - first.cy) + 0.01 * p.x0)
+    out = [start]
+    for p in row:
+        if p.x0 > out[-1].x1 - 1 and p.x0 - out[-1].x1 < 1.5 * h:
+            out.append(p)
+    return out
+
+
+def _name_text(text: str) -> str:
+    t = normal.name(text)
+    t = _NAME_LABEL.sub("", t)
+    return "" if _LABEL_ONLY.match(t) else t
+
+
+def suspicious_name(text: str) -> bool:
+    """A label-read name that swallowed a neighbour: digits of a tax id or account, cipher text, another label."""
+    return bool(re.search(r"\d{6}|[<>*/+]{2}|识别号|密码|小写|大写|¥|￥", text))
+
+
+def parties(layout: Layout, buyer_zone: _Zone, seller_zone: _Zone | None, width: float, make):
+    """{field: FieldValue} for the parties found by their tax ids; sides without a tax id are left out."""
+    out: dict[str, FieldValue] = {}
+
+    def ids_in(zone: _Zone) -> list[tuple[Piece, str]]:
+        return sorted(((p, v) for p in layout.pieces if zone.y0 <= p.cy <= zone.y1 for v in [_tax_id_of(p)] if v),
+                      key=lambda pv: (pv[0].cy, pv[0].x0))
+
+    top = ids_in(buyer_zone)
+    sides: list[tuple[str, Piece, str, _Zone]] = []
+    if top:
+        first = top[0]
+        beside = [pv for pv in top[1:] if abs(pv[0].cy - first[0].cy) < first[0].height and pv[0].x0 > first[0].x1 + 0.1 * width]
+        if beside:  # 数电: buyer and seller side by side
+            left, right = sorted([first, beside[0]], key=lambda pv: pv[0].x0)
+            sides += [("buyer", *left, buyer_zone), ("seller", *right, buyer_zone)]
+        else:
+            sides.append(("buyer", *first, buyer_zone))
+    if seller_zone is not None and not any(s[0] == "seller" for s in sides):
+        below = ids_in(seller_zone)
+        if below:
+            sides.append(("seller", *below[0], seller_zone))
+    for side, p, value, zone in sides:
+        stop = _right_stop(layout, zone, width)
+        if len([s for s in sides if s[3] is zone]) == 2 and side == "buyer":
+            other = next(s for s in sides if s[0] == "seller")
+            stop = min(stop, other[1].x0 - 2 * p.height)
+        out[f"{side}_tax_id"] = make(value, [p])
+        name_pieces = _name_for(layout, p, stop)
+        name = "".join(_name_text(q.text) for q in name_pieces)
+        out[f"{side}_name"] = make(name, name_pieces if name else [])
+    return out
+
+
+def totals_by_figures(layout: Layout, words_cy: float, words_h: float, width: float, make):
+    """The 合计 row without its label: the two ¥ figures on the nearest row above the words row."""
+    cands = []
+    for p in layout.pieces:
+        if not (words_cy - 3.5 * words_h < p.cy < words_cy - 0.5 * words_h) or p.cx < 0.35 * width:
+            continue
+        m = _MONEY_TOKEN.match(normal.halfwidth_ascii(p.text).replace(" ", ""))
+        if m:
+            cands.append((p, m.group(1)))
+    if not cands:
+        return None
+    # The lowest row holding two figures (the 小写 figure may sit just above its own row).
+    for lowest in sorted(cands, key=lambda c: -c[0].cy):
+        row = sorted((c for c in cands if abs(c[0].cy - lowest[0].cy) < 0.6 * lowest[0].height), key=lambda c: c[0].x0)
+        if len(row) == 2:
+            break
+    else:
+        return None
+    (pa, a), (pt, t) = row
+    return make(normal.money(a), [pa]), make(normal.money(t), [pt])
+
+
+# --- the QR as a source ---------------------------------------------------------
+
+QR_CONFIDENCE = 0.99
+
+
+def fill_from_qr(inv: Invoice, page: Page) -> None:
+    """Empty fields from the page's QR, once the QR agrees with at least one value OCR read (so it is this invoice's)."""
+    from intake.qr import parse_payload
+
+    f = inv.fields
+    for text in page.qr_payloads:
+        qr = parse_payload(text)
+        if qr is None or qr.kind != "tax":
+            continue
+        amount_field = "amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount"
+        pairs = {"invoice_number": qr.number, "invoice_code": qr.code, "issue_date": qr.date,
+                 "check_code": qr.check_code, amount_field: qr.amount}
+        agree = [n for n, v in pairs.items() if v and f[n].value and _same(n, f[n].value, v)]
+        clash = [n for n, v in pairs.items() if v and f[n].value and not _same(n, f[n].value, v)]
+        if not agree or len(clash) >= len(agree):
+            continue
+        for name, value in pairs.items():
+            if value and not f[name].value:
+                f[name] = FieldValue(value=value if name != amount_field else normal.money(value), source=Source.QR,
+                                     raw_confidence=QR_CONFIDENCE, page=inv.page)
+        if qr.invoice_type and f["invoice_type"].value in ("", InvoiceType.UNKNOWN):
+            f["invoice_type"] = FieldValue(value=str(qr.invoice_type), source=Source.QR,
+                                           raw_confidence=QR_CONFIDENCE, page=inv.page)
+        if qr.invoice_type in (InvoiceType.DIGITAL_SPECIAL, InvoiceType.DIGITAL_NORMAL):
+            for name in ("invoice_code", "check_code"):
+                if not f[name].value:
+                    f[name] = FieldValue(value="", source=Source.QR, page=inv.page, found=False)
+        inv.qr_payload = text
+        return
+
+
+def _same(name: str, ours: str, theirs: str) -> bool:
+    if name in ("total_amount", "amount_with_tax"):
+        return normal.money(ours) == normal.money(theirs)
+    return ours == theirs
