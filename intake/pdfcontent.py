@@ -76,8 +76,8 @@ def _name(raw: bytes) -> Any:
 def _hex(raw: bytes) -> bytes:
     if _SPACE.search(raw):
         raw = _SPACE.sub(b"", raw)
-    if len(raw) % 2:  # pdfminer keeps an odd last digit as its ASCII byte
-        return bytes.fromhex(raw[:-1].decode()) + raw[-1:]
+    if len(raw) % 2:  # pdfminer reads an odd last digit on its own ("2" -> 0x02)
+        return bytes.fromhex(raw[:-1].decode()) + bytes((int(raw[-1:], 16),))
     return bytes.fromhex(raw.decode())
 
 

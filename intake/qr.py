@@ -334,7 +334,8 @@ def _pdf_pixels(stream: Any) -> "_Pixels | Any | None":
         flip = bool(decode and len(decode) >= 2 and float(resolve1(decode[0])) > float(resolve1(decode[1])))
         # (A stencil mask paints its 0 samples, so with the default [0 1] ink is black here too.)
         if bpc != 8 or flip:
-            table = bytes((255 - v * 255 // levels) if flip else (v * 255 // levels) for v in range(256))
+            scaled = [min(v, levels) * 255 // levels for v in range(256)]
+            table = bytes(255 - v for v in scaled) if flip else bytes(scaled)
             samples = samples.translate(table)
     elif palette is not None:
         samples = samples.translate(palette)
@@ -429,7 +430,7 @@ def scan_pdf_qr(path: Path | str, pages: list[Page]) -> None:
 
     try:
         pdf = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as e:
+    except (pdfium.PdfiumError, OSError) as e:
         log.warning("%s: cannot open for QR scanning: %s", path, e)
         return
     try:

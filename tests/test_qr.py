@@ -143,3 +143,137 @@ def test_scan_qr_fills_image_pages_and_leaves_text_pages_without_a_pdf():
     scan_qr(pages)
     assert parse_payload(pages[0].qr_payloads[0]).number == "33207675"
     assert pages[1].qr_payloads == []
+
+
+# --- QR images read from the PDF's own streams (no pdfium) ----------------------------------------
+
+PAYLOAD = "01,10,051002200211,45396125,472.49,20230404,85657359542658081818,E08C,"
+
+
+def _qr_modules(text: str = PAYLOAD, scale: int = 3) -> tuple[bytes, int]:
+    """A QR as 8-bit grey rows (0 ink, 255 paper) with its quiet zone, and its side in pixels."""
+    import zxingcpp
+
+    image = zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode), scale=scale)
+    side = memoryview(image).shape[0]
+    return bytes(memoryview(image)), side
+
+
+def _pack_bits(grey: bytes, side: int, ink_bit: int) -> bytes:
+    rows = []
+    for y in range(side):
+        bits = [(ink_bit if grey[y * side + x] < 128 else 1 - ink_bit) for x in range(side)]
+        bits += [0] * (-side % 8)
+        rows.append(bytes(int("".join(map(str, bits[i : i + 8])), 2) for i in range(0, len(bits), 8)))
+    return b"".join(rows)
+
+
+def _image_pdf(tmp_path, attrs: bytes, data: bytes, box: float = 57, name: str = "qr.pdf"):
+    """A one-page invoice-like PDF: a text line and the image placed top-left, `box` points square."""
+    from test_pdftext import build_pdf, cjk, stream_object, write
+
+    content = cjk("四川增值税电子普通发票", 200, 360) + cjk("发票号码:45396125", 420, 340)
+    content += b"q %g 0 0 %g 24 320 cm /Im1 Do Q\n" % (box, box)
+    image = stream_object(b"/Type /XObject /Subtype /Image " + attrs, data)
+    return write(tmp_path, build_pdf([content], xobjects={"Im1": image}), name)
+
+
+def _read(path):
+    from intake.pdftext import read_pdf
+    from intake.settings import Settings
+
+    return read_pdf(path, Settings())
+
+
+def test_one_bit_qr_with_inverted_decode_is_read_from_the_stream(tmp_path):
+    import zlib
+
+    grey, side = _qr_modules()
+    data = zlib.compress(_pack_bits(grey, side, ink_bit=1))  # 1 = ink, so /Decode [1 0]
+    attrs = b"/Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 /Decode [1 0] /Filter /FlateDecode" % (side, side)
+    page = _read(_image_pdf(tmp_path, attrs, data))[0]
+    assert page.qr_payloads == [PAYLOAD]
+    # zxing also reads light-on-dark codes, so check the samples themselves: ink 0, paper 255, as drawn.
+    from pdfminer.pdftypes import LIT, PDFStream
+
+    from intake.qr import _pdf_pixels
+
+    for ink_bit, decode in ((1, [1, 0]), (0, None)):
+        attrs = {"Width": side, "Height": side, "ColorSpace": LIT("DeviceGray"), "BitsPerComponent": 1}
+        if decode:
+            attrs["Decode"] = decode
+        pixels = _pdf_pixels(PDFStream(attrs, _pack_bits(grey, side, ink_bit)))
+        assert (pixels.width, pixels.height, pixels.channels) == (side, side, 1) and pixels.data == grey
+
+
+def test_indexed_one_bit_and_png_predicted_rgb_qrs(tmp_path):
+    import zlib
+
+    grey, side = _qr_modules()
+    palette = b"<ffffff000000>"  # index 0 white, 1 black
+    data = zlib.compress(_pack_bits(grey, side, ink_bit=1))
+    attrs = b"/Width %d /Height %d /ColorSpace [/Indexed /DeviceRGB 1 %s] /BitsPerComponent 1 /Filter /FlateDecode" % (side, side, palette)
+    assert _read(_image_pdf(tmp_path, attrs, data, name="indexed.pdf"))[0].qr_payloads == [PAYLOAD]
+
+    # RGB, each row behind a PNG "None" filter byte (Predictor 15), red-tinted ink.
+    rows = b"".join(b"\x00" + b"".join(b"\x90\x00\x00" if v < 128 else b"\xff\xff\xff" for v in grey[y * side : (y + 1) * side]) for y in range(side))
+    attrs = (b"/Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode "
+             b"/DecodeParms << /Predictor 15 /Colors 3 /Columns %d /BitsPerComponent 8 >>" % (side, side, side))
+    assert _read(_image_pdf(tmp_path, attrs, zlib.compress(rows), name="rgb.pdf"))[0].qr_payloads == [PAYLOAD]
+
+
+def test_jpeg_qr_and_images_that_are_no_qr(tmp_path):
+    import io
+
+    from PIL import Image
+
+    grey, side = _qr_modules()
+    buf = io.BytesIO()
+    Image.frombytes("L", (side, side), grey).convert("RGB").save(buf, "JPEG", quality=90)
+    attrs = b"/Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode" % (side, side)
+    assert _read(_image_pdf(tmp_path, attrs, buf.getvalue(), name="jpeg.pdf"))[0].qr_payloads == [PAYLOAD]
+    # The same code placed 300 points wide is a seal-sized picture, not the invoice QR: not decoded here.
+    from intake.qr import qr_from_pdf_images
+
+    big = _read(_image_pdf(tmp_path, attrs, buf.getvalue(), box=300, name="big.pdf"))[0]
+    assert big.qr_payloads == []
+    assert qr_from_pdf_images([]) == []
+
+
+@pytest.mark.parametrize("relpath, payload", [r for r in QR_ROWS if r[0].endswith(".pdf")])
+def test_real_pdf_qr_comes_with_the_text(relpath, payload):
+    """read_pdf decodes the embedded QR image itself; only the JBIG2 one is left to pdfium (scan_pdf_qr)."""
+    pages = _read(realfile(relpath))
+    if "BWSimKai" in relpath:  # its QR is JBIG2-compressed
+        assert pages[0].qr_payloads == []
+        scan_pdf_qr(realfile(relpath), pages)
+    assert payload in pages[0].qr_payloads
+
+
+def test_text_pdf_extract_needs_neither_pdfium_nor_numpy():
+    import subprocess
+    import sys
+
+    path = realfile("mxvc-invoice/sichuan_e_normal_2023_with_goods_list_533.91.pdf")  # 1-bit indexed QR, a goods-list page
+    code = (
+        "import sys; from intake.pipeline import extract_file; from intake.settings import Settings; "
+        f"ex = extract_file({str(path)!r}, Settings()); "
+        "print(ex.invoices[0].qr_payload is not None, sorted(m for m in ('pypdfium2', 'numpy', 'cv2', 'pdfplumber') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0].startswith("True [")
+    assert "pypdfium2" not in out.stdout and "numpy" not in out.stdout and "cv2" not in out.stdout
+
+
+def test_goods_list_pages_are_not_rendered_for_a_qr(tmp_path, caplog):
+    from intake.pages import TextLine
+
+    goods = Page(number=2, kind=PageKind.TEXT, width=595, height=842,
+                 lines=[TextLine("销售货物或者提供应税劳务、服务清单", 150, 40, 450, 55)])
+    invoice_page = Page(number=1, kind=PageKind.TEXT, width=595, height=396, lines=[TextLine("发票号码:", 420, 30, 460, 40)])
+    missing = tmp_path / "gone.pdf"
+    scan_pdf_qr(missing, [goods])  # nothing to do: the file is not even opened
+    assert not caplog.records
+    scan_pdf_qr(missing, [invoice_page])  # a first page without a QR yet is looked at (and the missing file noticed)
+    assert any("cannot open" in r.getMessage() for r in caplog.records)
