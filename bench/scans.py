@@ -1,0 +1,294 @@
+"""Scan benchmark: generated scans and the real photos through `extract_file`, scored against truth, timed by stage, and (with --baselines) the same pages through plain full-page PaddleOCR and raw onnxruntime.
+
+    python -m bench.run scans --count 40 --seed 1000 --baselines
+
+Generated cases are cached per seed in the temp folder, so a rerun only re-reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.metrics import Tally
+from intake import normal
+from intake.invoice import KEY_FIELDS, Extraction
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = Path(os.environ.get("INTAKE_REALDATA", ROOT.parent / "shared" / "realdata"))
+SCAN_KINDS = ("paper_special", "paper_normal", "phone_photo", "image_pdf")
+CACHE = Path(tempfile.gettempdir()) / "fapiao-bench-scans"
+# One-off costs, reported apart from the per-page figures.
+ONCE = ("ocr_load",)
+log = logging.getLogger("bench.scans")
+
+
+@dataclass
+class Result:
+    name: str
+    path: Path
+    truth: dict[str, Any] | None  # None: a non-invoice
+    extraction: Extraction | None
+    error: str = ""
+
+
+def generated_cases(count: int, seed: int, kinds: tuple[str, ...] = SCAN_KINDS) -> list[tuple[Path, dict[str, Any]]]:
+    """`count` generated scans (seeds seed..seed+count-1, cycling through kinds), written once into the cache."""
+    from samples.generate import generate
+
+    out_dir = CACHE / f"seed{seed}"
+    cases = []
+    for i in range(count):
+        kind, s = kinds[i % len(kinds)], seed + i
+        stem = f"{kind}_{s:04d}"
+        truth_path = out_dir / f"{stem}.truth.json"
+        found = [p for p in out_dir.glob(stem + ".*") if not p.name.endswith(".truth.json")] if truth_path.is_file() else []
+        if not found:
+            case = generate(s, kind, out_dir)
+            found = [case.path]
+        cases.append((found[0], json.loads(truth_path.read_text(encoding="utf-8"))))
+    return cases
+
+
+def run_cases(cases: list[tuple[Path, dict[str, Any] | None]], settings) -> list[Result]:
+    from intake.errors import IntakeError
+    from intake.pipeline import extract_file
+
+    results = []
+    for path, truth in cases:
+        try:
+            ex = extract_file(path, settings)
+            results.append(Result(path.name, path, truth, ex))
+        except IntakeError as e:
+            results.append(Result(path.name, path, truth, None, f"{type(e).__name__}: {e}"))
+    return results
+
+
+def tally(results: list[Result]) -> Tally:
+    t = Tally()
+    for r in results:
+        if r.truth is None:
+            continue
+        t.add_extraction(r.name, r.extraction, [r.truth])
+    for key in ONCE:
+        t.seconds.pop(key, None)
+    return t
+
+
+def real_cases() -> tuple[list[tuple[Path, dict[str, Any]]], list[Path]]:
+    from bench.realdata_truth import IMAGES, NON_INVOICES
+
+    images = [(REALDATA / rel, truth) for rel, truth in IMAGES.items() if (REALDATA / rel).is_file()]
+    others = [REALDATA / rel for rel in NON_INVOICES if (REALDATA / rel).is_file()]
+    return images, others
+
+
+def verbatim_share(texts: list[str], truth: dict[str, Any]) -> tuple[int, int]:
+    """(found, total): key values of the truth that appear verbatim in the page's OCR text (spaces removed)."""
+    blob = normal.halfwidth_ascii("".join(texts)).replace(" ", "")
+    found = total = 0
+    for name in KEY_FIELDS:
+        want = truth.get(name)
+        if not want or name == "invoice_type":
+            continue
+        total += 1
+        if name == "issue_date":
+            y, m, d = want.split("-")
+            found += f"{y}年{m}月{d}日" in blob
+        else:
+            found += want in blob
+    return found, total
+
+
+# --- baselines ------------------------------------------------------------------
+
+
+class PlainPaddle:
+    """PaddleOCR 3.x full-page pipeline on the same local models: no cleanup, no 密码区 skip, orientation off."""
+
+    def __init__(self, settings) -> None:
+        from intake.ocr import OFFLINE_ENV, model_set, prepare_model_dir
+
+        for k, v in OFFLINE_ENV.items():
+            os.environ.setdefault(k, v)
+        from paddleocr import PaddleOCR
+
+        det, rec = model_set(settings.ocr_model)
+        self.ocr = PaddleOCR(
+            text_detection_model_name=det.name, text_detection_model_dir=str(prepare_model_dir(det, settings)),
+            text_recognition_model_name=rec.name, text_recognition_model_dir=str(prepare_model_dir(rec, settings)),
+            use_doc_orientation_classify=False, use_doc_unwarping=False, use_textline_orientation=False,
+            text_det_limit_side_len=960, text_det_limit_type="max", engine="onnxruntime", device="cpu",
+        )
+
+    def read(self, image) -> list[str]:
+        result = next(iter(self.ocr.predict(image)))
+        return [str(t) for t in result["rec_texts"]]
+
+
+class RawOnnx:
+    """The same det + rec ONNX files called directly (DB threshold map + connected components, 48-px line crops): time only."""
+
+    def __init__(self, settings) -> None:
+        import onnxruntime as ort
+
+        from intake.ocr import check_model, model_set
+
+        det, rec = model_set(settings.ocr_model)
+        opts = ort.SessionOptions()
+        if settings.ocr_threads > 0:
+            opts.intra_op_num_threads = settings.ocr_threads
+        self.det = ort.InferenceSession(check_model(det).path, opts, providers=["CPUExecutionProvider"])
+        self.rec = ort.InferenceSession(check_model(rec).path, opts, providers=["CPUExecutionProvider"])
+
+    def read(self, image) -> int:
+        import cv2
+        import numpy as np
+
+        h, w = image.shape[:2]
+        scale = min(1.0, 960 / max(h, w))
+        rh, rw = max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
+        x = cv2.resize(image, (rw, rh)).astype(np.float32) / 255.0
+        x = ((x - (0.485, 0.456, 0.406)) / (0.229, 0.224, 0.225)).transpose(2, 0, 1)[None].astype(np.float32)
+        prob = self.det.run(None, {self.det.get_inputs()[0].name: x})[0][0, 0]
+        n, _, stats, _ = cv2.connectedComponentsWithStats((prob > 0.3).astype(np.uint8))
+        crops = []
+        for i in range(1, n):
+            bx, by, bw, bh, area = stats[i]
+            if area < 10:
+                continue
+            pad = int(bh * 0.8)
+            x0, y0 = int((bx - pad) * w / rw), int((by - pad) * h / rh)
+            x1, y1 = int((bx + bw + pad) * w / rw), int((by + bh + pad) * h / rh)
+            crop = image[max(0, y0):y1, max(0, x0):x1]
+            if crop.size == 0:
+                continue
+            cw = min(1280, max(16, int(48 * crop.shape[1] / max(crop.shape[0], 1))))
+            crops.append(cv2.resize(crop, (cw, 48)))
+        crops.sort(key=lambda c: c.shape[1])
+        name = self.rec.get_inputs()[0].name
+        for start in range(0, len(crops), 8):
+            batch = crops[start:start + 8]
+            width = max(c.shape[1] for c in batch)
+            arr = np.zeros((len(batch), 3, 48, width), np.float32)
+            for j, c in enumerate(batch):
+                arr[j, :, :, : c.shape[1]] = ((c.astype(np.float32) / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
+            self.rec.run(None, {name: arr})
+        return len(crops)
+
+
+def baselines(results: list[Result], settings) -> list[str]:
+    """Plain PaddleOCR and raw onnxruntime on the same pages as loaded; ours from the results' page texts."""
+    from intake.pages import PageKind
+    from intake.pipeline import load
+    from intake.preflight import preflight
+
+    t = time.perf_counter()
+    plain = PlainPaddle(settings)
+    plain_load = time.perf_counter() - t
+    t = time.perf_counter()
+    raw = RawOnnx(settings)
+    raw_load = time.perf_counter() - t
+    seconds: Counter = Counter()
+    found: Counter = Counter()
+    pages = 0
+    for r in results:
+        if r.truth is None:
+            continue
+        images = [p.image for p in load(preflight(r.path, settings), settings) if p.kind == PageKind.IMAGE and p.image is not None]
+        for image in images[:1]:
+            pages += 1
+            t = time.perf_counter()
+            texts = plain.read(image)
+            seconds["plain"] += time.perf_counter() - t
+            t = time.perf_counter()
+            raw.read(image)
+            seconds["raw"] += time.perf_counter() - t
+            a, n = verbatim_share(texts, r.truth)
+            found["plain"] += a
+            found["total"] += n
+    if not pages:
+        return ["baselines: no image pages"]
+    pct = lambda a: f"{100.0 * a / max(found['total'], 1):.1f}%"
+    return [
+        f"-- baselines on the same {pages} pages as loaded (models loaded once: plain {plain_load:.1f} s, raw {raw_load:.1f} s)",
+        f"plain PaddleOCR full page  {seconds['plain'] / pages:.3f} s/page; key values verbatim in its text {pct(found['plain'])}",
+        f"raw onnxruntime det+rec    {seconds['raw'] / pages:.3f} s/page (inference only, no decoding)",
+    ]
+
+
+def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, settings=None) -> list[str]:
+    from intake.settings import load_settings
+
+    logging.getLogger("ppocr").setLevel(logging.ERROR)
+    settings = settings or load_settings(env={})
+    out: list[str] = []
+    t = time.perf_counter()
+    cases = generated_cases(count, seed)
+    out.append(f"generated {len(cases)} scans (seeds {seed}..{seed + count - 1}, {', '.join(SCAN_KINDS)}) in {time.perf_counter() - t:.1f} s")
+    gen = run_cases(cases, settings)
+    load_once = sum(r.extraction.timings.get("ocr_load", 0.0) for r in gen if r.extraction)
+    g = tally(gen)
+    out += g.lines(f"generated scans: {len(cases)}")
+    out.append(f"model load (once)         {load_once:.2f} s")
+    by_kind: dict[str, Tally] = {}
+    for r in gen:
+        kind = re.sub(r"_\d+$", "", r.path.stem)
+        by_kind.setdefault(kind, Tally()).add_extraction(r.name, r.extraction, [r.truth])
+    for kind, k in sorted(by_kind.items()):
+        out.append(f"  {kind:14s} accuracy {100.0 * k.correct / max(k.fields, 1):.2f}%, accepted wrong {k.accepted_wrong}/{k.accepted}, "
+                   f"straight-through {k.straight_through}/{k.invoices}")
+    out += ["  " + e for e in g.errors[:60]]
+    out += [f"  {r.name}: {r.error}" for r in gen if r.error]
+
+    images, others = real_cases()
+    if images:
+        real = run_cases(images, settings)
+        rt = tally(real)
+        out += rt.lines(f"real photos and scans: {len(images)} ({REALDATA})")
+        out += ["  " + e for e in rt.errors]
+        out += [f"  {r.name}: {r.error}" for r in real if r.error]
+        non = run_cases([(p, None) for p in others], settings)
+        for r in non:
+            invs = r.extraction.invoices if r.extraction else []
+            accepted = [n for inv in invs for n in KEY_FIELDS if inv.fields[n].status == "accepted" and inv.fields[n].value]
+            straight = [inv for inv in invs if not inv.needs_review]
+            out.append(f"non-invoice {r.name}: {len(invs)} invoice(s), {len(straight)} straight-through, "
+                       f"accepted non-empty key fields {accepted or 'none'}{' (' + r.error + ')' if r.error else ''}")
+    else:
+        out.append(f"no real images at {REALDATA}")
+    if baselines:
+        stages = {k: v / max(g.pages, 1) for k, v in g.seconds.items()}
+        ours_ocr = stages.get("detection", 0.0) + stages.get("recognition", 0.0)
+        out.append(f"-- ours on the same pages: {sum(stages.values()):.3f} s/page end to end, of which det+rec {ours_ocr:.3f}")
+        out += _baselines(gen, settings)
+    return out
+
+
+_baselines = baselines
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.scans")
+    parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--baselines", action="store_true")
+    args = parser.parse_args(argv)
+    print("\n".join(bench_scans(args.count, args.seed, baselines=args.baselines)))
+    return 0
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    raise SystemExit(main())
