@@ -114,7 +114,9 @@ def print_summary(s: ScanSummary) -> None:
     table.add_row("duplicate invoices", str(s.duplicate_invoices))
     table.add_row("failed", f"[red]{len(s.failed)}[/]" if s.failed else "0")
     if s.skipped:
-        table.add_row("skipped (not a document type)", str(len(s.skipped)))
+        kinds = Counter(p.suffix.lower() or p.name for p in s.skipped)
+        shown = ", ".join(f"{k} {n}" for k, n in kinds.most_common(4))
+        table.add_row(f"skipped, not a document ({shown})", str(len(s.skipped)))
     out.print(table)
     if s.failed:
         out.print("[red bold]Failed:[/]")
