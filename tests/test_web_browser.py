@@ -66,10 +66,13 @@ def browser():
 def _login(page, base: str, name: str, password: str) -> None:
     page.goto(base + "/queue")
     assert "/login" in page.url  # not logged in: sent to the login page
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
     page.keyboard.type(name)  # the user name field has the focus
     page.keyboard.press("Tab")
     page.keyboard.type(password)
     page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert page.locator(".banner.err").count() == 0, page.locator(".banner.err").inner_text()
     page.wait_for_url("**/queue")
 
 
