@@ -198,20 +198,22 @@ def print_invoice_list(records: list[Any]) -> None:
 
 
 def print_whereabouts(w: Any) -> None:
+    """One line per document, invoice and event: readable in a terminal, greppable in a script."""
     if not w.received:
         out.print(f"[bold red]Never received:[/] nothing named or containing {w.query!r} has entered the system.")
         return
     for d in w.documents:
         reason = f" — {d.failure_reason}: {d.failure_message}" if d.failure_reason else ""
-        out.print(f"[bold]Document #{d.id}[/] {d.original_path} ({d.size} bytes, sha256 {d.sha256[:12]}…): [bold]{d.status}[/]{reason}")
+        out.print(f"[bold]Document #{d.id}[/] {d.original_path} ({d.size} bytes, sha256 {d.sha256[:12]}…): [bold]{d.status}[/]{reason}",
+                  soft_wrap=True)
     for r in w.invoices:
         out.print(
             f"  invoice #{r.id} page {r.page}: {r.invoice_type} {r.invoice_code} {r.invoice_number} "
-            f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]" + (f" (duplicate of #{r.duplicate_of_id})" if r.duplicate_of_id else "")
+            f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]" + (f" (duplicate of #{r.duplicate_of_id})" if r.duplicate_of_id else ""),
+            soft_wrap=True,
         )
-    table = Table(title="Events")
-    for col in ("time (UTC)", "stage", "outcome", "reason", "detail"):
-        table.add_column(col)
+    out.print("[bold]Events[/] (UTC):")
     for e in w.events:
-        table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", e.stage, e.outcome, e.reason, e.message)
-    out.print(table)
+        style = {"failed": "red", "duplicate": "magenta"}.get(e.outcome, "")
+        outcome = f"[{style}]{e.outcome}[/]" if style else e.outcome
+        out.print(f"  {e.at:%Y-%m-%d %H:%M:%S}  {e.stage:<17} {outcome:<9} {e.reason:<16} {e.message}  [dim]{e.path}[/]", soft_wrap=True)
