@@ -277,6 +277,41 @@ def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, s
 _baselines = baselines
 
 
+# --- calibration (see intake/scoring.py for the method and the figures) -------------
+
+
+def calibrate(count: int, seed: int, settings=None) -> list[str]:
+    """Grid over the OCR priors and the threshold on the calibration seeds: the most straight-through with no wrong key field accepted."""
+    import itertools
+
+    from intake.scoring import FIELD_RULES, PRIOR_DIGITS, PRIOR_TEXT, FieldRule, Rules, score
+    from intake.settings import load_settings
+
+    settings = settings or load_settings(env={})
+    results = [r for r in run_cases(generated_cases(count, seed), settings) if r.extraction and r.extraction.invoices]
+    invoices = [(r.extraction.invoices[0], r.truth) for r in results]
+    lines = [f"calibration on {len(invoices)} generated scans, seeds {seed}..{seed + count - 1}"]
+    best = None
+    for prior_text, prior_digits, threshold in itertools.product((5, 10, 20, 40), (2, 5, 10), (0.9, 0.95, 0.98)):
+        fields = {n: FieldRule(prior_text if r.prior == PRIOR_TEXT else prior_digits if r.prior == PRIOR_DIGITS else r.prior, r.needs_any)
+                  for n, r in FIELD_RULES.items()}
+        rules = Rules(fields=fields, threshold=threshold)
+        wrong = straight = 0
+        for inv, truth in invoices:
+            score(inv, settings, rules)
+            straight += not inv.needs_review
+            wrong += sum(inv.fields[n].status == "accepted" and inv.fields[n].value != truth[n]
+                         for n in KEY_FIELDS if truth.get(n) is not None)
+        # Margin: the loosest setting with no error is one step from making one, so prefer the stricter at a tie.
+        key = (wrong == 0, straight, -prior_text, -prior_digits, threshold)
+        lines.append(f"  prior_text {prior_text:>3} prior_digits {prior_digits:>3} threshold {threshold:.2f}: "
+                     f"accepted wrong {wrong}, straight-through {straight}/{len(invoices)}")
+        if best is None or key > best[0]:
+            best = (key, prior_text, prior_digits, threshold)
+    lines.append(f"chosen: prior_text {best[1]}, prior_digits {best[2]}, threshold {best[3]}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -284,7 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--baselines", action="store_true")
+    parser.add_argument("--calibrate", action="store_true", help="fit the scoring priors on these seeds (use calibration seeds)")
     args = parser.parse_args(argv)
+    if args.calibrate:
+        print("\n".join(calibrate(args.count, args.seed)))
+        return 0
     print("\n".join(bench_scans(args.count, args.seed, baselines=args.baselines)))
     return 0
 
