@@ -249,21 +249,30 @@ def group_glyphs(glyphs: list[_Glyph]) -> list[TextLine]:
 
 
 def _rows(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
-    rows: list[tuple[float, float, list[_Glyph]]] = []  # (cy, size, glyphs)
+    # (cy, size, glyphs) per row, as parallel lists: this loop runs for every glyph of every page.
+    row_cy: list[float] = []
+    row_size: list[float] = []
+    row_glyphs: list[list[_Glyph]] = []
     for g in sorted(glyphs, key=lambda g: g.cy):
-        best = None
-        for i in range(len(rows) - 1, max(-1, len(rows) - 6), -1):
-            cy, size, _ = rows[i]
-            d = abs(g.cy - cy)
+        cy, size = (g.y0 + g.y1) / 2, g.size
+        n = len(row_cy)
+        best_d, best_i = -1.0, -1
+        for i in range(n - 1, max(-1, n - 6), -1):
+            other = row_size[i]
+            lo, hi = (other, size) if other < size else (size, other)
             # Seal lettering and stamps sit across text rows in a much smaller size: keep them apart.
-            similar = min(size, g.size) >= 0.75 * max(size, g.size)
-            if similar and d <= 0.3 * max(size, g.size) and (best is None or d < best[0]):
-                best = (d, i)
-        if best is None:
-            rows.append((g.cy, g.size, [g]))
+            if lo < 0.75 * hi:
+                continue
+            d = abs(cy - row_cy[i])
+            if d <= 0.3 * hi and (best_i < 0 or d < best_d):
+                best_d, best_i = d, i
+        if best_i < 0:
+            row_cy.append(cy)
+            row_size.append(size)
+            row_glyphs.append([g])
         else:
-            rows[best[1]][2].append(g)
-    return [sorted(r[2], key=lambda g: g.x0) for r in rows]
+            row_glyphs[best_i].append(g)
+    return [sorted(r, key=lambda g: g.x0) for r in row_glyphs]
 
 
 def _letter_spaced(rows: list[list[_Glyph]]) -> bool:
@@ -293,9 +302,17 @@ def _breaks(run: list[_Glyph], g: _Glyph, spaced: bool) -> bool:
     return False
 
 
+_FAMILIES: dict[str, str] = {}
+
+
 def _family(font: str) -> str:
     # "@FZKTJW--GB1" (vertical) and "FZKTJW--GB1" are one family; so are subsets of one font.
-    return font.lstrip("@").split(",")[0].split("-")[0].lower()
+    family = _FAMILIES.get(font)
+    if family is None:
+        if len(_FAMILIES) > 4096:  # a long-running scan meets many subset names; keep the memo small
+            _FAMILIES.clear()
+        family = _FAMILIES[font] = font.lstrip("@").split(",")[0].split("-")[0].lower()
+    return family
 
 
 def _is_cjk(text: str) -> bool:
