@@ -141,10 +141,8 @@ def _extract_in_worker(source: str, display_name: str) -> tuple[Extraction | Fai
 
 def _context() -> multiprocessing.context.BaseContext:
     # Never fork: the parent may hold threads (watchfiles, onnxruntime) whose locks a fork would copy.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["intake.receive", "intake.pipeline"])
-        return ctx
+    # Not forkserver either: its server outlives a watcher killed with SIGKILL, and so do the
+    # workers it forked. Spawned workers are our children and die with us (PR_SET_PDEATHSIG).
     return multiprocessing.get_context("spawn")
 
 
