@@ -240,15 +240,20 @@ class FastInterpreter(PDFPageInterpreter):
                     continue
                 word = c
             # An operator (or a keyword inside an array or dict, kept there as pdfminer does).
-            if word == _KW_BI and not nest:
+            if word == _KW_BI:
                 nest.append((cur, "i"))
                 cur = []
                 continue
-            if word == _KW_ID and nest and nest[-1][1] == "i":
+            if word == _KW_ID:
+                if not nest or nest[-1][1] != "i":
+                    continue  # pdfminer drops an ID without its BI
                 items = cur
                 cur = nest.pop()[0]
                 if len(items) % 2:
                     continue
+                # pdfminer re-seeks its parser for the image data, which forgets any open array or dict.
+                nest.clear()
+                cur = args
                 params = {literal_name(k): resolve1(v) for k, v in zip(items[::2], items[1::2])}
                 eos = b"EI"
                 filters = params.get("F")
