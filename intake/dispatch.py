@@ -147,7 +147,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class PoolDispatcher:
-    """Worker processes, each with its own OCR models; finish() runs here, in submission order of completion."""
+    """Worker processes, each with its own OCR models; finish() runs here, in order of completion."""
 
     # A worker that dies (a segfault in a native library on a hostile file) breaks the whole
     # pool; its documents are retried once on a fresh pool before they are recorded as failed.
@@ -203,7 +203,7 @@ class PoolDispatcher:
             outcomes.append(finish(self.db, admission, result, seconds=seconds))
         if retry:
             self._restart()
-            # Innocent bystanders of the crash are resent too; only their try count grows.
+            # The crash broke every pending future; the ones not yet seen are resent with their count unchanged.
             for future, (admission, tries) in list(self._futures.items()):
                 future.cancel()
                 retry.append((admission, tries))

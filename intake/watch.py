@@ -270,8 +270,6 @@ class Watcher:
             return
         try:
             target = move_keeping_path(path, layout.root, layout.failed if failed else layout.done)
-            if failed:
-                write_error_note(target, reason, message)
         except OSError as e:
             self.counters.not_moved += 1
             sig = _signature(path)
@@ -281,6 +279,11 @@ class Watcher:
                       "not taken again until it changes)", outcome.status, shown, e.strerror or e)
             self._record_move_failure(outcome, path, e)
             return
+        if failed:
+            try:
+                write_error_note(target, reason, message)
+            except OSError as e:
+                log.warning("cannot write the reason beside %s: %s", target, e.strerror or e)
         detail = {
             "recorded": f"{outcome.invoices} invoice(s)",
             "needs_review": f"{outcome.invoices} invoice(s), {outcome.needs_review} to review",
@@ -340,15 +343,21 @@ class Watcher:
             while not self.stop.is_set():
                 self._drain_events()
                 now = time.monotonic()
+                due = []
                 for w in self.watched:
-                    if w.poll is not None and now >= w.next_poll:
+                    if w.poll is None:
+                        due.append(w)
+                    elif now >= w.next_poll:
+                        # On a share every stat is a network round trip: the waiting files are
+                        # looked at on the poll's rhythm, not on every turn of the loop.
                         self._scan(w)
                         w.next_poll = now + w.poll
+                        due.append(w)
                 if not self.oneshot and now >= next_rescan:
                     for w in self.watched:
                         self._scan(w)
                     next_rescan = now + self.settings.rescan_seconds
-                for w in self.watched:
+                for w in due:
                     for p in w.tracker.ready():
                         self._ready.append((w, p))
                         self._ready_paths.add(p)

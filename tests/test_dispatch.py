@@ -114,3 +114,28 @@ def test_receiver_holds_back_a_second_copy_in_flight(batch_files, settings, db):
             assert s.scalar(select(func.count()).select_from(Document)) == 1
     finally:
         receiver.close()
+
+
+def test_a_dead_worker_is_replaced(batch_files, settings, db):
+    import os
+    import signal
+    import time
+
+
+    receiver = Receiver(db, settings, workers=2)
+    try:
+        receiver.offer(batch_files[0])
+        while receiver.in_flight:
+            receiver.results(timeout=None)
+        pool = receiver.dispatcher._pool  # type: ignore[attr-defined]
+        for pid in list(pool._processes):
+            os.kill(pid, signal.SIGKILL)  # as a segfault in a native library would
+        time.sleep(0.5)
+        receiver.offer(batch_files[2])
+        outcomes = []
+        while receiver.in_flight:
+            outcomes.extend(receiver.results(timeout=None))
+        assert [o.status for o in outcomes] in (["recorded"], ["needs_review"]), [(o.reason, o.message) for o in outcomes]
+        assert receiver.dispatcher._pool is not pool  # type: ignore[attr-defined]
+    finally:
+        receiver.close()

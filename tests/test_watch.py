@@ -359,3 +359,31 @@ def test_a_file_that_cannot_be_moved_is_reported_once(tmp_path, monkeypatch):
     finally:
         logging.getLogger("intake.watch").removeHandler(handler)
         db.dispose()
+
+
+def test_stats_count_what_the_watcher_did(tmp_path):
+    from intake.stats import collect_stats, format_stats
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(realfile(GOOD[0]), inbox / "a.pdf")
+    shutil.copyfile(realfile(GOOD[0]), inbox / "a again.pdf")
+    shutil.copyfile(realfile(GOOD[1]), inbox / "b.pdf")
+    (inbox / "broken.pdf").write_bytes(b"%PDF-1.7\n" + random.Random(3).randbytes(3000))
+    settings = load_settings(env={}, data_dir=tmp_path / "data")
+    db = Database(settings.database_url)
+    try:
+        _oneshot(db, settings, inbox)
+        (inbox / "arrived later.pdf").write_bytes(b"x")
+        (inbox / "ignored.tmp").write_bytes(b"x")
+        settings.watch = [WatchFolder(path=str(inbox))]
+        stats = collect_stats(db, settings, hours=3)
+        assert (stats.processed, stats.failed, stats.duplicates) == (2, 1, 1)
+        assert stats.waiting_files == 1 and stats.in_processing == 0
+        assert len(stats.per_hour) == 3
+        hourly = stats.per_hour
+        assert (sum(h.processed for h in hourly), sum(h.failed for h in hourly), sum(h.duplicates for h in hourly)) == (2, 1, 1)
+        text = format_stats(stats)
+        assert "processed   2" in text and "waiting     1 file(s)" in text
+    finally:
+        db.dispose()
