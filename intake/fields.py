@@ -155,6 +155,11 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         # A name the label gave stands when the tax id has no name near it (数电 print them rows apart).
         if fv.value or name.endswith("tax_id") or ocrfields.suspicious_name(f[name].value):
             f[name] = fv
+    for name in ("buyer_name", "seller_name"):
+        # A bracket read as a glyph ("（深圳广集团") leaves the pair unbalanced: the read is not to be trusted.
+        v = f[name].value
+        if v.count("（") != v.count("）"):
+            f[name].raw_confidence *= 0.5
     if not f["total_amount"].value and not f["total_tax"].value:
         found = ocrfields.totals_by_figures(layout, words.cy, words.height, width, make)
         if found:
