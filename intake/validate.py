@@ -7,6 +7,9 @@ a reviewer's plain strings. Checks never change a value; they only say what agre
 
 Support facts: format_ok, checksum_ok, qr_agrees, sum_ok, words_agree, type_agrees,
 items_agree, rate_ok, qty_price_ok, date_agrees.
+
+When the lines do not add up to the 合计 row, the lines are flagged; the totals are flagged
+too unless they confirm each other (amount + tax = total and the 大写 or the QR names it).
 """
 
 from __future__ import annotations
@@ -465,11 +468,31 @@ def _check_words(ctx: _Ctx) -> None:
         ctx.v("amount_with_tax").flag(Reason.WORDS_FIGURES_MISMATCH)
 
 
+def _totals_closed(ctx: _Ctx) -> bool:
+    """The three totals confirm each other: amount + tax = total, and the 大写 (or the QR) names that total.
+
+    Then a wrong 合计 figure would need a second, compensating misread and a third in the
+    words, so when the lines do not add up to the 合计 row it is the lines that are wrong.
+    """
+    amount, tax, total = (_money(ctx.values[n]) for n in MONEY_FIELDS)
+    if amount is None or tax is None or total is None or amount + tax != total:
+        return False
+    words = words_to_amount(ctx.values["amount_in_words"]) if ctx.values["amount_in_words"] else None
+    if words is not None and words == total:
+        return True
+    qr = ctx.qr
+    if qr is None or not getattr(qr, "amount", ""):
+        return False
+    named = total if qr.amount_kind == "with_tax" else amount
+    return _money(qr.amount) == named
+
+
 def _check_items(ctx: _Ctx) -> None:
     for values, verdicts in zip(ctx.items, ctx.out.items):
         _check_item(values, verdicts)
     if not ctx.items:
         return
+    closed = _totals_closed(ctx)
     amounts = [_money(item["amount"]) for item in ctx.items]
     taxes = [_money(item["tax"]) for item in ctx.items]
     n = len(ctx.items)
@@ -487,7 +510,8 @@ def _check_items(ctx: _Ctx) -> None:
             for verdicts in ctx.out.items:
                 verdicts[field_name].back("items_agree")
         elif diff > tolerance:
-            ctx.v(total_name).flag(Reason.SUM_MISMATCH)
+            if not closed:
+                ctx.v(total_name).flag(Reason.SUM_MISMATCH)
             for verdicts in ctx.out.items:
                 verdicts[field_name].flag(Reason.SUM_MISMATCH)
 

@@ -145,8 +145,26 @@ def test_sum_mismatch_flags_the_three_totals():
     }
 
 
-def test_line_amount_that_breaks_rate_and_item_sum():
+def test_line_amount_that_breaks_rate_and_item_sum_points_at_the_line_when_the_totals_close():
+    # amount + tax = total and the 大写 names that total: the 合计 row is confirmed three ways,
+    # so a line that does not add up is the line's error, not the totals'.
     inv = digital_special()
+    inv.items[0]["amount"].value = "4197.71"
+    validate(inv, today=TODAY)
+    assert reasons(inv) == {
+        "items.0.amount": ["sum_mismatch"],
+        "items.0.tax": ["sum_mismatch"],
+        "items.0.tax_rate": ["sum_mismatch"],
+    }
+    assert "items_agree" not in inv.fields["total_amount"].support
+    assert set(inv.fields["total_amount"].support) == {"format_ok", "sum_ok"}
+
+
+def test_item_sum_mismatch_flags_the_totals_when_nothing_confirms_them():
+    # Without the words (and no QR amount) the totals' own closure is one check: the lines may be right.
+    inv = digital_special()
+    inv.qr_payload = None
+    inv.fields["amount_in_words"].value = ""
     inv.items[0]["amount"].value = "4197.71"
     validate(inv, today=TODAY)
     assert reasons(inv) == {
@@ -155,6 +173,21 @@ def test_line_amount_that_breaks_rate_and_item_sum():
         "items.0.tax": ["sum_mismatch"],
         "items.0.tax_rate": ["sum_mismatch"],
     }
+    # Words that name another total confirm nothing either.
+    inv = digital_special()
+    inv.qr_payload = None
+    inv.fields["amount_in_words"].value = "肆仟肆佰肆拾捌圆整"
+    inv.items[0]["amount"].value = "4197.71"
+    validate(inv, today=TODAY)
+    assert reasons(inv)["total_amount"] == ["sum_mismatch"]
+
+
+def test_qr_amount_closes_the_totals_without_words():
+    inv = electronic_normal()  # its QR carries the pre-tax 合计金额
+    inv.fields["amount_in_words"].value = ""
+    inv.items[0]["tax"].value = "15.23"
+    validate(inv, today=TODAY)
+    assert reasons(inv) == {"items.0.tax": ["sum_mismatch"], "items.0.tax_rate": ["sum_mismatch"]}
 
 
 def test_tax_sum_within_per_line_rounding_is_tolerated_but_not_support():
@@ -174,6 +207,10 @@ def test_tax_sum_within_per_line_rounding_is_tolerated_but_not_support():
     assert "items_agree" not in findings.fields["total_tax"].support
     values["total_tax"], values["amount_with_tax"] = "251.86", "4449.03"
     values["amount_in_words"] = "肆仟肆佰肆拾玖圆零叁分"
+    # Beyond the rounding: the totals close and the words confirm them, so the lines are flagged.
+    assert check(values, lines, today=TODAY).reasons() == {"items.0.tax": ["sum_mismatch"], "items.1.tax": ["sum_mismatch"]}
+    # Without the words the 合计 税额 is as suspect as the lines.
+    values["amount_in_words"] = ""
     assert check(values, lines, today=TODAY).reasons() == {
         "total_tax": ["sum_mismatch"], "items.0.tax": ["sum_mismatch"], "items.1.tax": ["sum_mismatch"]
     }
