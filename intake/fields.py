@@ -321,10 +321,14 @@ def _parties(layout: Layout, lab, split_y: float, make: FieldMaker, read) -> tup
     return out[0], out[1]
 
 
+# A recognizer reads the decimal point of a printed figure as a colon ("￥19225:20") often enough to matter.
+_POINT_AS_COLON = re.compile(r"(?<=\d)[:;：](?=\d{2}(?!\d))")
+
+
 def _money_tokens(pieces: list[Piece]) -> list[tuple[str, Piece]]:
     out = []
     for p in pieces:
-        text = normal.halfwidth_ascii(p.text)
+        text = _POINT_AS_COLON.sub(".", normal.halfwidth_ascii(p.text))
         for m in _MONEY.finditer(text):
             out.append((m.group(0), sub_piece(p, m.start(), m.end())))
     return out
@@ -342,6 +346,10 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
         return make("", []), make("", [])
     hit = max(hits, key=lambda h: h.y0)
     tokens = _money_tokens(hit.tail)
+    # Two printed figures and a stray fragment ("￥1244.1" "3"): the figures carry the cents.
+    with_cents = [t for t in tokens if re.search(r"\.\d{2}$", t[0]) or t[0].strip() == "***"]
+    if len(with_cents) >= 2:
+        tokens = with_cents
     if not tokens:
         return make("", []), make("", [])
     if len(tokens) >= 2:

@@ -24,7 +24,10 @@ _NO_PREFIX = re.compile(r"(?:N\s*[oO0º°]|№)\s*[.:：]?\s*")
 # The 密码区 and 备注 marks that bound the party blocks on the right.
 _RIGHT_MARKS = {"密", "码", "区", "密码区", "备", "注", "备注", "密码", "码区"}
 _LABEL_ONLY = re.compile(r"^(?:[购销]?[买售]?方?|名?称?|纳税人识别号|地址、?电话|开户行及账号|[：:])+$")
-_NAME_LABEL = re.compile(r"^.{0,8}?(?:名\s*称|称|识别号|别号|电话|账号)\s*[:：]\s*")
+_NAME_LABEL = re.compile(r"^.{0,8}?(?:名\s*称|称|识.号|别号|纳税人\S{0,3}|电话|账号)\s*[:：]\s*")
+# Other labels of the form: a "name" that is one of them is the row above a name OCR never found.
+_FORM_LABEL = re.compile(r"机器|[编综]号|开票|日期|校验|代码|号码|合计|大写|小写|密码|识别|纳税人|开户|地址"
+                         r"|[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{3}")
 _TAXID_LABEL = re.compile(r"^.*?(?:识别号|信用代码|代码)\s*[:：]?\s*")
 _TAXID = re.compile(r"[0-9A-Z]{15,20}")
 # USCC has no I, O, S, V, Z: a recognizer's letter there is a look-alike digit.
@@ -143,7 +146,7 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
         if p.x1 < t.x0 - 3 * h or p.x0 > t.x1:
             continue
         text = _name_text(p.text)
-        if len(_CJK.findall(text)) < 2 or re.search(r"\d{4}\s*年|[<>*/+]{2}", text):
+        if len(_CJK.findall(text)) < 2 or re.search(r"\d{4}\s*年|[<>*/+]{2}", text) or _FORM_LABEL.search(text):
             continue
         cands.append(p)
     if not cands:
@@ -168,7 +171,7 @@ def _name_text(text: str) -> str:
 
 def suspicious_name(text: str) -> bool:
     """A label-read name that swallowed a neighbour: digits of a tax id or account, cipher text, another label."""
-    return bool(re.search(r"\d{6}|[<>*/+]{2}|识别号|密码|小写|大写|¥|￥", text))
+    return bool(re.search(r"\d{6}|[<>*/+]{2}|¥|￥", text) or _FORM_LABEL.search(text))
 
 
 def parties(layout: Layout, buyer_zone: _Zone, seller_zone: _Zone | None, width: float, make):
@@ -211,7 +214,7 @@ def totals_by_figures(layout: Layout, words_cy: float, words_h: float, width: fl
     for p in layout.pieces:
         if not (words_cy - 3.5 * words_h < p.cy < words_cy - 0.5 * words_h) or p.cx < 0.35 * width:
             continue
-        m = _MONEY_TOKEN.match(normal.halfwidth_ascii(p.text).replace(" ", ""))
+        m = _MONEY_TOKEN.match(re.sub(r"(?<=\d)[:;：](?=\d{2}$)", ".", normal.halfwidth_ascii(p.text).replace(" ", "")))
         if m:
             cands.append((p, m.group(1)))
     if not cands:

@@ -73,6 +73,8 @@ TAX_SUM_TOLERANCE_MAX = Decimal("0.06")
 MONEY_FIELDS = ("total_amount", "total_tax", "amount_with_tax")
 # Characters of the 密码区 cipher block: a name containing them has swallowed cipher text.
 CIPHER_CHARS = re.compile(r"[<>*/+]")
+# The 大写 amount read where a name should be: no name is made of capital numerals alone.
+CAPITAL_AMOUNT = re.compile(r"[（(]?负?[)）]?[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正]+")
 ORG_SUFFIXES = re.compile(
     r"(公司|厂|店|行|部|中心|局|院|所|校|学|馆|站|处|社|会|队|团|室|场|园|城|台|委|办|府|司|银行|酒店|宾馆|医院|集团|有限|合作|事务|协会|基金|工作)"
 )
@@ -400,7 +402,8 @@ def _check_names(ctx: _Ctx) -> None:
         value, verdict = ctx.values[name], ctx.v(name)
         if not value:
             verdict.flag(Reason.NOT_FOUND)
-        elif CIPHER_CHARS.search(value) or not re.search(r"[\u4e00-\u9fffA-Za-z]", value) or len(value) < 2:
+        elif (CIPHER_CHARS.search(value) or not re.search(r"[\u4e00-\u9fffA-Za-z]", value) or len(value) < 2
+              or CAPITAL_AMOUNT.fullmatch(value)):
             verdict.flag(Reason.FORMAT_INVALID)
         else:
             verdict.back("format_ok")

@@ -82,3 +82,60 @@ def test_real_tianjin_e_invoice_image():
     # The 合计 row's label is not read on this image; its two ¥ figures above the words row are.
     inv = ex.invoices[0]
     assert inv.fields["total_amount"].status == "accepted" and inv.fields["amount_with_tax"].status == "accepted"
+
+
+# --- OCR line fixtures: the failure shapes seen on generated scans, on hand-placed lines ---------
+
+
+def _page(lines):
+    from intake.pages import Page, PageKind, TextLine
+
+    return Page(number=1, kind=PageKind.IMAGE, width=2000, height=1200,
+                lines=[TextLine(t, x0, y0, x1, y1, c) for t, (x0, y0, x1, y1), c in lines])
+
+
+_BODY = [
+    ("增值税专用发票", (700, 60, 1300, 120), 0.99),
+    ("发票代码：3200191130", (1500, 60, 1900, 100), 0.99),
+    ("机器编号：499098761234", (100, 170, 600, 210), 0.99),
+    ("纳税人识别号：91320200MA1MXXX1X5", (100, 290, 800, 330), 0.99),
+    ("货物或应税劳务、服务名称", (100, 400, 500, 440), 0.99),
+    ("规格型号", (550, 400, 700, 440), 0.99),
+    ("金额", (1400, 400, 1500, 440), 0.99),
+    ("税率", (1550, 400, 1650, 440), 0.99),
+    ("税额", (1750, 400, 1850, 440), 0.99),
+    ("合计", (300, 700, 420, 750), 0.99),
+]
+
+
+def test_total_figures_with_a_colon_for_the_point_and_no_name_from_a_label_row():
+    from intake.fields import read_page
+
+    lines = _BODY + [
+        ("￥19225:20", (1400, 705, 1540, 745), 0.89),
+        ("￥2499.28", (1700, 705, 1840, 745), 0.95),
+        ("价税合计（大写）", (260, 770, 450, 810), 0.98),
+        ("贰万壹仟柒佰贰拾肆圆肆角捌分", (640, 780, 1060, 820), 0.95),
+        ("（小写）", (1270, 770, 1350, 810), 0.9),
+        ("￥21724.48", (1370, 780, 1520, 820), 0.95),
+    ]
+    inv = read_page(_page(lines)).invoice
+    assert inv.fields["total_amount"].value == "19225.20"
+    assert inv.fields["total_tax"].value == "2499.28"
+    # The buyer's name row was never detected: the row above the tax id is the 机器编号 label, not a name.
+    assert inv.fields["buyer_name"].value == ""
+    assert inv.fields["buyer_tax_id"].value == "91320200MA1MXXX1X5"
+
+
+def test_a_stray_fragment_on_the_total_row_is_not_the_tax():
+    from intake.fields import read_page
+
+    lines = _BODY + [
+        ("￥124412.68", (1400, 705, 1540, 745), 0.95),
+        ("￥1244.13", (1700, 705, 1840, 745), 0.95),
+        ("3", (1850, 705, 1870, 745), 0.6),
+        ("价税合计（大写）", (260, 770, 450, 810), 0.98),
+        ("壹拾贰万伍仟陆佰伍拾陆圆捌角壹分", (640, 780, 1060, 820), 0.95),
+    ]
+    inv = read_page(_page(lines)).invoice
+    assert (inv.fields["total_amount"].value, inv.fields["total_tax"].value) == ("124412.68", "1244.13")

@@ -462,3 +462,13 @@ def test_real_ground_truth(relpath, expected):
     assert findings.reasons() == expected
     assert "qr_agrees" in findings.fields["invoice_number"].support
     assert "items_agree" in findings.fields["total_amount"].support
+
+
+def test_a_capital_amount_is_not_a_name():
+    inv = digital_special()
+    inv.fields["seller_name"].value = "柒仟叁佰肆拾壹圆陆角伍分"
+    validate(inv, today=TODAY)
+    assert reasons(inv) == {"seller_name": ["format_invalid"]}
+    inv.fields["seller_name"].value = "壹号酒店管理有限公司"  # a numeral inside a real name is fine
+    validate(inv, today=TODAY)
+    assert reasons(inv) == {}
