@@ -18,8 +18,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Long side after `limit_size`: ~10 px/mm on an invoice; phone photos (4208 px) are oversampled for OCR.
+# The working resolution (long side) after `limit_size` and `find_sheet`: ~10 px/mm on an invoice at most
+# (phone photos at 4208 px are oversampled for OCR), and at least 1600 px, so that small screenshots and
+# 800-px scans reach the detector's 960 px and the recognizer's ~32 px text height (at 809 px the detector
+# merged "46.62" and "13%" into one box).
 MAX_SIDE = 2500
+MIN_SIDE = 1600
+# Orientation detects lines on a copy this size: enough to tell lines from columns and to crop three
+# of them legibly, at under half the cost of the page's own detection (960 px). That detection runs
+# again on the cleaned page: boxes found before the seal and the shade are gone split lines and catch
+# seal fragments (reusing them lost 1-2 of 160 key values on the checked-in and real scans).
+ORIENT_SIDE = 640
+# A sheet is cropped only when it stands out from what surrounds it by this much paper-ness (V - S):
+# desks and viewer backgrounds around the real photos and screenshots differ by 89..207; a white table
+# on tinted paper, or white margins, by less (cropping there would cut into the invoice).
+SHEET_CONTRAST = 70
 _SEQ = itertools.count(1)
 
 
@@ -52,11 +65,24 @@ def _shrink(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
 
 
+def working_scale(height: float, width: float) -> float:
+    """The factor that brings a page's long side into MIN_SIDE..MAX_SIDE (1.0 when it already is)."""
+    long = max(height, width)
+    if long > MAX_SIDE:
+        return MAX_SIDE / long
+    if 0 < long < MIN_SIDE:
+        return MIN_SIDE / long
+    return 1.0
+
+
 def limit_size(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
-    out, scale = _shrink(image, MAX_SIDE)
-    if scale < 1.0:
-        ctx.notes.append(f"resized x{scale:.2f}")
-    return out
+    """Photos down to MAX_SIDE, small scans up to MIN_SIDE (cubic: strokes stay smooth for the recognizer)."""
+    scale = working_scale(*image.shape[:2])
+    if scale == 1.0:
+        return image
+    ctx.notes.append(f"resized x{scale:.2f}")
+    inter = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=inter)
 
 
 def _order(pts: np.ndarray) -> np.ndarray:
@@ -65,7 +91,11 @@ def _order(pts: np.ndarray) -> np.ndarray:
 
 
 def find_sheet(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
-    """Crop a photo to the brightest large paper region (the sheet) and undo its perspective; scans pass untouched."""
+    """Crop a photo to the paper (a large bright region clearly brighter than its surround) and undo its perspective.
+
+    Scans pass untouched: their paper fills the frame, or their margins are as white as the paper.
+    The warp also brings a small crop back up to the working resolution.
+    """
     small, scale = _shrink(image, 800)
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     # Paper is bright and unsaturated; desks and shadows are darker or tinted.
@@ -80,21 +110,61 @@ def find_sheet(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     area = cv2.contourArea(sheet) / (small.shape[0] * small.shape[1])
     if not 0.2 < area < 0.9:  # nothing sheet-like, or the sheet already fills the frame
         return image
+    inside = np.zeros(small.shape[:2], np.uint8)
+    cv2.drawContours(inside, [sheet], -1, 255, -1)
+    contrast = float(np.median(paperness[inside > 0])) - float(np.median(paperness[inside == 0]))
+    if contrast < SHEET_CONTRAST:  # white margins or a pale frame, not a desk: cropping would cut into the page
+        return image
     hull = cv2.convexHull(sheet)
     quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
     if len(quad) != 4:
         quad = cv2.boxPoints(cv2.minAreaRect(hull))
     pts = _order(np.float32(quad) / scale)
-    w = int(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[3] - pts[2])))
-    h = int(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
+    w = max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[3] - pts[2]))
+    h = max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2]))
+    zoom = working_scale(h, w)
+    w, h = int(w * zoom), int(h * zoom)
     m = cv2.getPerspectiveTransform(pts, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
     ctx.notes.append(f"cropped to sheet ({area:.0%} of the frame)")
     return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _rec_score(engine: "PaddleEngine", crops: list[np.ndarray]) -> float:
-    results = engine.recognize_crops(crops)
-    return float(np.mean([score * min(len(text), 8) for text, score in results])) if results else 0.0
+def _cjk_evidence(results: list[tuple[str, float]]) -> float:
+    """Recognizer confidence in Chinese characters: upside-down digits and cipher symbols read as digits
+    and symbols again (0, 8, +, /), upside-down Chinese does not read as confident Chinese."""
+    return sum(score * sum("\u4e00" <= ch <= "\u9fff" for ch in text) for text, score in results if score > 0.5)
+
+
+def _plain_evidence(results: list[tuple[str, float]]) -> float:
+    return sum(score * min(len(text), 8) for text, score in results)
+
+
+def _chunks(small: np.ndarray, quads: list[np.ndarray], count: int) -> list[np.ndarray]:
+    """The start (6× its height) of the `count` longest line boxes: enough to tell up from down, and cheap."""
+    from intake.ocr import crop_quad
+
+    lines = [q for q in quads if np.linalg.norm(q[0] - q[1]) > 3 * np.linalg.norm(q[0] - q[3])]
+    lines.sort(key=lambda q: -np.linalg.norm(q[0] - q[1]))
+    return [c[:, : 6 * c.shape[0]] for c in (crop_quad(small, q) for q in lines[:count])]
+
+
+def upside_down(engine: "PaddleEngine", small: np.ndarray, quads: list[np.ndarray]) -> bool:
+    """Whether an upright-lined page reads better turned 180°: three lines as they are, and only when
+    they are not clearly Chinese, the same three turned over (then three more if still unclear)."""
+    chunks = _chunks(small, quads, 6)
+    first, rest = chunks[:3], chunks[3:]
+    upright = engine.recognize_crops(first)
+    if _cjk_evidence(upright) >= 4.0 and np.mean([s for _, s in upright]) >= 0.8:
+        return False  # the common case: a few confident Chinese characters, no second look
+    flipped = engine.recognize_crops([np.ascontiguousarray(c[::-1, ::-1]) for c in first])
+    up, down = _cjk_evidence(upright), _cjk_evidence(flipped)
+    if max(up, down) < 4.0 and rest:
+        upright += engine.recognize_crops(rest)
+        flipped += engine.recognize_crops([np.ascontiguousarray(c[::-1, ::-1]) for c in rest])
+        up, down = _cjk_evidence(upright), _cjk_evidence(flipped)
+    if up == down == 0.0:  # no Chinese either way: fall back on how well anything reads
+        up, down = _plain_evidence(upright), _plain_evidence(flipped)
+    return down > 1.3 * up + 0.5
 
 
 def orient(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
@@ -102,9 +172,7 @@ def orient(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     engine = ctx.engine
     if engine is None:
         return image
-    from intake.ocr import crop_quad
-
-    small, _ = _shrink(image, 1200)
+    small, _ = _shrink(image, ORIENT_SIDE)
     quads = engine.detect(small)
     if len(quads) < 3:
         return image
@@ -115,14 +183,8 @@ def orient(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     if tall > 2 * max(wide, 1):
         small = cv2.rotate(small, cv2.ROTATE_90_CLOCKWISE)
         turned = 90
-        quads = engine.detect(small)
-    # The longest lines carry the clearest signal; upside-down text reads as low-score noise.
-    longest = sorted(quads, key=lambda q: -np.linalg.norm(q[0] - q[1]))[:5]
-    # A chunk of each line (8× its height) is enough to tell up from down, and recognising costs by width.
-    crops = [c[:, : 8 * c.shape[0]] for c in (crop_quad(small, q) for q in longest)]
-    upright = _rec_score(engine, crops)
-    flipped = _rec_score(engine, [np.ascontiguousarray(c[::-1, ::-1]) for c in crops])
-    if flipped > 1.3 * upright + 0.5:
+        quads = engine.detect(small)  # lines seen sideways come as per-character boxes: detect again
+    if upside_down(engine, small, quads):
         turned = (turned + 180) % 360
     if turned == 0:
         return image

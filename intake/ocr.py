@@ -191,6 +191,27 @@ def crop_quad(image: "np.ndarray", quad: "np.ndarray") -> "np.ndarray":
     return np.ascontiguousarray(crop)
 
 
+# The recognizer's preprocessing pads every crop to at least 320 px (at 48 px height); most boxes on an
+# invoice are short labels and numbers, so that floor alone was ~40% of recognition time. 96 px (two
+# characters) read the same key values on every checked-in and real scan (bench notes in the report).
+REC_MIN_WIDTH = 96
+# One crop per onnxruntime call was the fastest on CPU (1 thread: batch 1 0.78 s, 4 0.87 s, 8 ~1.5 s per page):
+# batching only pays off on wide SIMD/GPU, and here it costs padding and cache.
+REC_BATCH = 1
+
+
+def thread_count(settings: Settings) -> int:
+    """OCR threads per process: `ocr_threads` when set; in a worker process the cores shared among the workers; else every core."""
+    import multiprocessing
+
+    if settings.ocr_threads > 0:
+        return settings.ocr_threads
+    cores = os.cpu_count() or 1
+    if multiprocessing.current_process().name != "MainProcess":
+        return max(1, cores // max(1, settings.worker_count))
+    return cores
+
+
 class PaddleEngine:
     """PaddleOCR's TextDetection and TextRecognition run separately, so callers can skip boxes (the 密码区)."""
 
@@ -201,7 +222,8 @@ class PaddleEngine:
             from paddleocr import TextDetection, TextRecognition
         except ImportError as e:
             raise OcrEngineError(f"paddleocr is not installed: {e}") from e
-        engine_config = {"intra_op_num_threads": threads} if threads > 0 else {}
+        engine_config: dict = {"intra_op_num_threads": threads} if threads > 0 else {}
+        self.threads = threads
         try:
             self.det = TextDetection(
                 model_name=det_name, model_dir=str(det_dir), engine="onnxruntime", engine_config=engine_config,
@@ -213,7 +235,19 @@ class PaddleEngine:
             )
         except Exception as e:  # paddlex raises bare Exceptions and ValueErrors
             raise OcrEngineError(f"cannot load the OCR models: {e}") from e
-        self.rec_batch = 8
+        self.rec_batch = REC_BATCH
+        self.rec_min_width = self._lower_width_floor(REC_MIN_WIDTH)
+
+    def _lower_width_floor(self, width: int) -> int:
+        """Set the recognizer's minimum crop width; PaddleX keeps it in its resize step (an internal: checked, not assumed)."""
+        try:
+            resize = self.rec.paddlex_predictor.pre_tfs["ReisizeNorm"]
+            shape = list(resize.rec_image_shape)
+            resize.rec_image_shape = [shape[0], shape[1], width]
+            return width
+        except (AttributeError, KeyError, TypeError, IndexError):
+            log.warning("PaddleX changed its recognizer preprocessing; short crops keep the 320 px floor (slower)")
+            return 320
 
     def detect(self, image: "np.ndarray") -> list["np.ndarray"]:
         """Text-line quads (4×2 float arrays, image pixels), in reading order (top to bottom, left to right)."""
@@ -232,10 +266,9 @@ class PaddleEngine:
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1))
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         try:
-            for start in range(0, len(order), self.rec_batch):
-                idx = order[start:start + self.rec_batch]
-                for i, res in zip(idx, self.rec.predict([crops[i] for i in idx], batch_size=len(idx))):
-                    out[i] = (str(res["rec_text"]), float(res["rec_score"]))
+            results = self.rec.predict([crops[i] for i in order], batch_size=self.rec_batch)
+            for i, res in zip(order, results):
+                out[i] = (str(res["rec_text"]), float(res["rec_score"]))
         except Exception as e:
             raise OcrEngineError(f"text recognition failed: {e}") from e
         return out
@@ -262,13 +295,22 @@ load_count = 0  # how many engines this process has built (tests assert "one loa
 def get_engine(settings: Settings) -> PaddleEngine:
     """The process's engine for `settings.ocr_model`, loaded on first use and then reused for every page."""
     global load_count
-    key = (settings.ocr_model, str(settings.data_dir), settings.ocr_threads)
+    key = (settings.ocr_model, str(settings.data_dir), thread_count(settings))
     with _LOCK:
         engine = _ENGINES.get(key)
         if engine is None:
             det, rec = model_set(settings.ocr_model)
+            threads = thread_count(settings)
+            _limit_opencv_threads(threads)
             engine = PaddleEngine(prepare_model_dir(det, settings), det.name,
-                                  prepare_model_dir(rec, settings), rec.name, settings.ocr_threads)
+                                  prepare_model_dir(rec, settings), rec.name, threads)
             _ENGINES[key] = engine
             load_count += 1
         return engine
+
+
+def _limit_opencv_threads(threads: int) -> None:
+    """Cleanup's OpenCV calls share the worker's cores with onnxruntime; two workers each spawning a full pool oversubscribe."""
+    import cv2
+
+    cv2.setNumThreads(threads)

@@ -55,8 +55,25 @@ def is_cipher_text(text: str) -> bool:
     return len(text) >= 15 and len(_CIPHER.findall(text)) >= 0.85 * len(text)
 
 
+def needed(quads: list[np.ndarray], width: int, height: int) -> list[int]:
+    """Indices of the boxes worth recognising. Not vertical runs (the margin's printer imprint, the copy's
+    联 name, the stacked 购买方/销售方 block labels: the page is upright, so no field runs vertically;
+    a lone digit "1" is tall and narrow too, hence "twice as tall, and taller than two characters"),
+    and not specks (thinner than any text line: dust, rule fragments, a seal's pale rim)."""
+    keep = []
+    for i, q in enumerate(quads):
+        x0, y0, x1, y1 = _box(q)
+        w, h = x1 - x0, y1 - y0
+        if h > 2 * w and h > 0.045 * height:
+            continue
+        if h < 0.006 * height or (w < 0.006 * width and h < 0.01 * height):
+            continue
+        keep.append(i)
+    return keep
+
+
 def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float]) -> list:
-    """OCR lines of one cleaned image; the 密码区 costs one recognised line (to confirm it), not four."""
+    """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to confirm it), not four."""
     from intake.ocr import crop_quad
 
     t = time.perf_counter()
@@ -64,8 +81,10 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
     timings["detection"] = timings.get("detection", 0.0) + time.perf_counter() - t
 
     t = time.perf_counter()
+    height, width = image.shape[:2]
+    quads = [quads[i] for i in needed(quads, width, height)]
     skip: set[int] = set()
-    cipher = cipher_candidates(quads, image.shape[1], image.shape[0])
+    cipher = cipher_candidates(quads, width, height)
     if cipher:
         (text, _score), = engine.recognize_crops([crop_quad(image, quads[cipher[0]])])
         if is_cipher_text(text):
@@ -73,6 +92,13 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
     lines = engine.recognize(image, [q for i, q in enumerate(quads) if i not in skip])
     timings["recognition"] = timings.get("recognition", 0.0) + time.perf_counter() - t
     return lines
+
+
+def warm_up(settings: Settings) -> None:
+    """Load the OCR models now (a worker process calls this once when it starts), not on its first page."""
+    from intake.ocr import get_engine
+
+    get_engine(settings)
 
 
 def read_scanned_pages(pages: list[Page], settings: Settings, timings: dict[str, float]) -> None:

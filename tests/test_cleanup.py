@@ -116,12 +116,46 @@ def test_photo_is_cropped_to_the_sheet(settings):
 
 
 def test_clean_records_steps_and_keeps_pictures(settings):
-    page = Page(number=2, kind=PageKind.IMAGE, image=rotate(document(), 2.0))
+    page = Page(number=2, kind=PageKind.IMAGE, image=rotate(document(1800, 1100, lines=15), 2.0))
     out = cleanup.clean(page, settings)
     assert out.shape == page.image.shape
     assert any("deskewed" in n for n in page.notes)
     names = sorted(p.name for p in settings.keep_temp.iterdir())
     assert any(n.endswith("_p02_input.png") for n in names) and any(n.endswith("_p02_deskew.png") for n in names)
-    clean_page = Page(number=1, kind=PageKind.IMAGE, image=document())
+    clean_page = Page(number=1, kind=PageKind.IMAGE, image=document(1800, 1100, lines=15))
     cleanup.clean(clean_page, settings)
-    assert clean_page.notes == []  # a clean page skips every step
+    assert clean_page.notes == []  # a clean page at working size skips every step
+
+
+def test_working_resolution(settings):
+    ctx = CleanContext(settings)
+    small = document(980, 575, lines=8)  # the size of a screenshot-sized e-invoice
+    up = cleanup.limit_size(small, ctx)
+    assert max(up.shape[:2]) == cleanup.MIN_SIDE and ctx.notes == ["resized x1.63"]
+    photo = np.full((3120, 4208, 3), 200, np.uint8)
+    assert max(cleanup.limit_size(photo, CleanContext(settings)).shape[:2]) == cleanup.MAX_SIDE
+    fits = document(1800, 1100)
+    assert cleanup.limit_size(fits, CleanContext(settings)) is fits
+
+
+def test_small_sheet_on_a_dark_background_is_cropped_and_brought_to_working_size(settings):
+    page = document(1000, 600, lines=8)
+    frame = np.full((760, 1200, 3), 70, np.uint8)  # a viewer's grey around a rendered invoice
+    frame[80:680, 100:1100] = page
+    ctx = CleanContext(settings)
+    out = find_sheet(frame, ctx)
+    assert ctx.notes and "cropped" in ctx.notes[0]
+    assert max(out.shape[:2]) >= cleanup.MIN_SIDE - 2
+    assert 0.95 < (out.shape[1] / out.shape[0]) / (1000 / 600) < 1.05
+
+
+def test_clean_scan_is_not_cropped_into_its_content(settings):
+    # Tinted paper with a large white table: the white block is bright and sheet-shaped, but it is
+    # not a sheet on a desk, and cropping to it would cut the header and footer off.
+    page = np.full((1100, 1800, 3), (200, 222, 228), np.uint8)
+    page[250:900, 150:1650] = document(1500, 650, lines=9)
+    ctx = CleanContext(settings)
+    assert find_sheet(page, ctx) is page and ctx.notes == []
+    white = np.full((1100, 1800, 3), 252, np.uint8)  # white margins around a plain page
+    white[100:1000, 200:1600] = document(1400, 900)
+    assert find_sheet(white, CleanContext(settings)) is white
