@@ -68,6 +68,11 @@ def check_and_score(invoices: list[Invoice], pages: list[Page], settings: Settin
         attach_qr(invoice, pages)
         validate(invoice)
         score(invoice, settings)
+    if any(p.kind == PageKind.IMAGE for p in pages):
+        # Scans only: totals repaired from their confirmations, uncertain values read a second time.
+        from intake.reread import second_look
+
+        second_look(invoices, pages, settings)
 
 
 def extract_file(path: Path | str, settings: Settings, *, display_name: str | None = None) -> Extraction:

@@ -1,0 +1,253 @@
+"""Second look at uncertain OCR key values: their own lines re-recognised from the processed image under other preparations.
+
+The first reading of a scan is one look through one crop. For the key fields that scoring
+could not accept (and for the party names, which have no other check), the lines under the
+field's box are cropped again from `page.processed_image` in two other ways — a looser crop
+scaled up, and a seal-suppressed grey taken from the red channel (red ink turns pale, black
+and blue print stays dark) — and recognised in one batch by the same engine. The page is
+then read again with each variant's text in place of those lines, by the same extraction
+code, so a value means the same thing in every reading.
+
+- every variant gives the same value: support fact `reread_agrees` (its miss rate, the chance
+  a wrong value is read the same way again, is calibrated in `intake.scoring`);
+- a variant gives another value: the first reading's score is halved (it stays in review);
+- a field that failed a check (checksum, format, arithmetic, words) takes the variants'
+  common value only when that value then passes its checks with a confirmation beyond its
+  shape (checksum, sum, words, QR, items) — a guess that happens to look right is not enough.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING
+
+from intake.invoice import KEY_FIELDS, FieldValue, Invoice, Reason, Source, Status
+from intake.pages import Page, PageKind, TextLine
+from intake.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+FACT = "reread_agrees"
+# invoice_type comes from the title and the code, not from one box.
+FIELDS = tuple(n for n in KEY_FIELDS if n != "invoice_type")
+# Names are re-read even when accepted: nothing else checks them, and a dropped glyph can score 0.99.
+ALWAYS = frozenset({"buyer_name", "seller_name"})
+REPLACEABLE_REASONS = frozenset({Reason.CHECKSUM_FAILED, Reason.FORMAT_INVALID, Reason.SUM_MISMATCH,
+                                 Reason.WORDS_FIGURES_MISMATCH})
+CONFIRMING = frozenset({"checksum_ok", "sum_ok", "words_agree", "qr_agrees", "items_agree"})
+DISAGREE_FACTOR = 0.5
+
+
+def second_look(invoices: list[Invoice], pages: list[Page], settings: Settings) -> int:
+    """For invoices read from scans (after validate and score): totals repaired from their confirmations, uncertain
+    key values re-read; then validated and scored again. Returns how many crops were recognised."""
+    from intake.scoring import score
+    from intake.validate import validate
+
+    by_number = {p.number: p for p in pages}
+    work = []
+    scanned = []
+    for inv in invoices:
+        page = by_number.get(inv.page)
+        if page is None or page.kind != PageKind.IMAGE:
+            continue
+        scanned.append(inv)
+        if repair_totals(inv):
+            validate(inv)
+            score(inv, settings)
+        if page.processed_image is None:
+            continue
+        targets = {n: _lines_under(page, inv.fields[n]) for n in FIELDS if _wanted(n, inv.fields[n])}
+        targets = {n: idx for n, idx in targets.items() if idx}
+        if targets:
+            work.append((inv, page, targets))
+    crops = _look_again(work, settings) if work else 0
+    for inv in scanned:
+        validate(inv)
+        score(inv, settings)
+    return crops
+
+
+def _look_again(work: list, settings: Settings) -> int:
+    from intake.ocr import get_engine
+
+    engine = get_engine(settings)
+    crops, owners = [], []
+    for k, (inv, page, targets) in enumerate(work):
+        for i in sorted({i for idx in targets.values() for i in idx}):
+            for v, prepare in enumerate(VARIANTS):
+                crops.append(prepare(page.processed_image, page.lines[i]))
+                owners.append((k, i, v))
+    reads = engine.recognize_crops(crops)
+    texts: dict[tuple[int, int, int], tuple[str, float]] = dict(zip(owners, reads))
+    for k, (inv, page, targets) in enumerate(work):
+        readings = [_read_with(page, {i: texts[(k, i, v)] for (kk, i, vv) in texts if kk == k and vv == v})
+                    for v in range(len(VARIANTS))]
+        _judge(inv, targets, readings)
+    return len(crops)
+
+
+def _wanted(name: str, fv: FieldValue) -> bool:
+    if fv.source != Source.OCR or not fv.value or fv.box is None:
+        return False
+    return fv.status != Status.ACCEPTED or name in ALWAYS
+
+
+def _lines_under(page: Page, fv: FieldValue) -> list[int]:
+    """Indices of the page's lines that make up the field: most of the smaller of the two boxes overlaps."""
+    x0, y0, x1, y1 = fv.box  # type: ignore[misc]
+    out = []
+    for i, line in enumerate(page.lines):
+        w = min(x1, line.x1) - max(x0, line.x0)
+        h = min(y1, line.y1) - max(y0, line.y0)
+        if w <= 0 or h <= 0:
+            continue
+        smaller = min((x1 - x0) * (y1 - y0), (line.x1 - line.x0) * (line.y1 - line.y0))
+        if w * h >= 0.5 * max(smaller, 1e-6):
+            out.append(i)
+    return out
+
+
+def _read_with(page: Page, replaced: dict[int, tuple[str, float]]) -> Invoice | None:
+    """The page read again by the same extraction, with some lines' text from a variant."""
+    from intake.fields import read_page
+
+    lines = list(page.lines)
+    for i, (text, score) in replaced.items():
+        if text.strip():
+            lines[i] = dataclasses.replace(lines[i], text=text, confidence=score)
+    return read_page(dataclasses.replace(page, lines=lines)).invoice
+
+
+def _judge(inv: Invoice, targets: dict[str, list[int]], readings: list[Invoice | None]) -> None:
+    from intake.validate import validate
+
+    for name in targets:
+        fv = inv.fields[name]
+        values = [r.fields[name].value if r is not None else "" for r in readings]
+        if all(v == fv.value for v in values):
+            fv.back(FACT)
+            continue
+        fv.raw_confidence *= DISAGREE_FACTOR
+        alternative = values[0]
+        if (alternative and all(v == alternative for v in values)
+                and REPLACEABLE_REASONS & set(fv.reasons) and readings[0] is not None):
+            _try_replace(inv, name, readings, validate)
+
+
+def _try_replace(inv: Invoice, name: str, readings: list[Invoice | None], validate) -> None:
+    """Take the variants' common value if it then passes its checks with a real confirmation; else keep the first reading."""
+    old = inv.fields[name]
+    new = readings[0].fields[name]  # type: ignore[union-attr]
+    scores = [r.fields[name].raw_confidence for r in readings if r is not None]
+    inv.fields[name] = FieldValue(value=new.value, source=Source.OCR, raw_confidence=min(scores), box=new.box,
+                                  page=old.page, support=[FACT])
+    validate(inv)
+    fresh = inv.fields[name]
+    if fresh.reasons or not CONFIRMING & set(fresh.support):
+        inv.fields[name] = old
+    validate(inv)
+
+
+# --- totals from their confirmations -----------------------------------------------
+
+
+def repair_totals(inv: Invoice) -> list[str]:
+    """When the 合计 row does not close, a total that two independent sources agree on replaces a lone read.
+
+    Sources: the OCR read of each figure, the 大写 words (for the total with tax), the QR amount
+    (pre-tax or with tax), and the item lines' sums (amount, tax). A value is established when
+    two sources give it; with two of the three totals established, the third is their
+    difference or sum (source `computed`). Returns the fields changed.
+    """
+    from decimal import Decimal
+
+    from intake.capital import words_to_amount
+    from intake.qr import parse_payload
+    from intake.validate import _money
+
+    f = inv.fields
+    names = ("total_amount", "total_tax", "amount_with_tax")
+    if any(f[n].source != Source.OCR for n in names if f[n].value):
+        return []
+    read = {n: _money(f[n].value) for n in names}
+    if None not in read.values() and read["total_amount"] + read["total_tax"] == read["amount_with_tax"]:
+        return []
+    sources: dict[str, list[Decimal]] = {n: [read[n]] if read[n] is not None else [] for n in names}
+    words = words_to_amount(f["amount_in_words"].value) if f["amount_in_words"].value else None
+    if words is not None:
+        sources["amount_with_tax"].append(words)
+    qr = parse_payload(inv.qr_payload) if inv.qr_payload else None
+    if qr is not None and _money(getattr(qr, "amount", "") or ""):
+        sources["amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount"].append(_money(qr.amount))
+    if inv.items:
+        for item_field, total in (("amount", "total_amount"), ("tax", "total_tax")):
+            parts = [_money(it[item_field].value) if item_field in it else None for it in inv.items]
+            if parts and None not in parts:
+                sources[total].append(sum(parts, Decimal(0)))
+    established = {}
+    for n, values in sources.items():
+        agreed = {v for v in values if values.count(v) >= 2}
+        if len(agreed) == 1:
+            established[n] = agreed.pop()
+    if len(established) < 2:
+        return []
+    a, t, s = (established.get(n) for n in names)
+    if a is None:
+        a = s - t
+    elif t is None:
+        t = s - a
+    elif s is None:
+        s = a + t
+    if a + t != s or (s >= 0) != (a >= 0):
+        return []
+    changed = []
+    for n, value in zip(names, (a, t, s)):
+        if read[n] != value:
+            old = f[n]
+            f[n] = FieldValue(value=f"{value:.2f}", source=Source.COMPUTED, raw_confidence=COMPUTED_CONFIDENCE,
+                              box=old.box, page=old.page)
+            changed.append(n)
+    return changed
+
+
+# A total computed from two established totals: trusted like a text layer, below a QR's own value.
+COMPUTED_CONFIDENCE = 0.99
+
+
+# --- preparations ---------------------------------------------------------------------
+
+
+def _bounds(image: "np.ndarray", line: TextLine, pad_y: float, pad_x: float) -> tuple[int, int, int, int]:
+    h = max(line.y1 - line.y0, 1.0)
+    ih, iw = image.shape[:2]
+    return (max(0, int(line.x0 - pad_x * h)), max(0, int(line.y0 - pad_y * h)),
+            min(iw, int(line.x1 + pad_x * h) + 1), min(ih, int(line.y1 + pad_y * h) + 1))
+
+
+def loose_upscaled(image: "np.ndarray", line: TextLine) -> "np.ndarray":
+    """More margin than the detector gave (print offset pushes glyphs over the box edge), twice the size."""
+    import cv2
+
+    x0, y0, x1, y1 = _bounds(image, line, 0.25, 0.4)
+    crop = image[y0:y1, x0:x1]
+    return cv2.resize(crop, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
+
+
+def seal_suppressed(image: "np.ndarray", line: TextLine) -> "np.ndarray":
+    """The red channel as grey, contrast stretched: a red seal or red form ink turns pale, black and blue print stays dark."""
+    import cv2
+    import numpy as np
+
+    x0, y0, x1, y1 = _bounds(image, line, 0.1, 0.15)
+    red = image[y0:y1, x0:x1, 2].astype(np.float32)
+    lo, hi = np.percentile(red, 2), np.percentile(red, 98)
+    grey = np.clip((red - lo) * 255.0 / max(hi - lo, 1.0), 0, 255).astype(np.uint8)
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
+VARIANTS = (loose_upscaled, seal_suppressed)

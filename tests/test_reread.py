@@ -1,0 +1,78 @@
+"""The second look: totals repaired only from two independent sources, and re-reading a scan's uncertain fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from intake.invoice import FIELDS, KEY_FIELDS, FieldValue, Invoice, Source
+from intake.reread import FACT, repair_totals
+
+SET = Path(__file__).resolve().parents[1] / "samples" / "set"
+
+
+def ocr_invoice(values: dict[str, str], items: list[dict[str, str]] = (), qr: str | None = None) -> Invoice:
+    inv = Invoice(qr_payload=qr)
+    for name in FIELDS:
+        value = values.get(name, "")
+        inv.set(name, FieldValue(value=value, source=Source.OCR, raw_confidence=0.9, found=bool(value)))
+    for item in items:
+        inv.items.append({k: FieldValue(value=v, source=Source.OCR, raw_confidence=0.9) for k, v in item.items()})
+    return inv
+
+
+TOTALS = {"total_amount": "147886.19", "total_tax": "19225.20", "amount_with_tax": "167111.39",
+          "amount_in_words": "壹拾陆万柒仟壹佰壹拾壹圆叁角玖分"}
+QR_PRE_TAX = "01,01,3200191130,12345678,147886.19,20240105,,ABCD"
+
+
+def test_misread_tax_is_computed_from_a_total_confirmed_by_words_and_an_amount_confirmed_by_the_qr():
+    inv = ocr_invoice({**TOTALS, "total_tax": "20.00"}, qr=QR_PRE_TAX)
+    assert repair_totals(inv) == ["total_tax"]
+    fv = inv.fields["total_tax"]
+    assert (fv.value, fv.source) == ("19225.20", Source.COMPUTED)
+
+
+def test_misread_amount_is_replaced_by_the_value_qr_and_items_agree_on():
+    items = [{"name": "*a*x", "amount": "147886.19", "tax_rate": "13%", "tax": "19225.20"}]
+    inv = ocr_invoice({**TOTALS, "total_amount": "14788.19"}, items, qr=QR_PRE_TAX)
+    assert repair_totals(inv) == ["total_amount"]
+    assert inv.fields["total_amount"].value == "147886.19"
+
+
+def test_one_source_per_total_is_not_enough():
+    # Words agree with the total, but nothing but the misread itself speaks for the amount or the tax.
+    inv = ocr_invoice({**TOTALS, "total_tax": "20.00"})
+    assert repair_totals(inv) == []
+    assert inv.fields["total_tax"].value == "20.00"
+    # Words that disagree with the read total establish nothing either.
+    inv = ocr_invoice({**TOTALS, "total_tax": "20.00", "amount_in_words": "壹拾陆万柒仟壹佰壹拾壹圆叁角捌分"}, qr=QR_PRE_TAX)
+    assert repair_totals(inv) == []
+
+
+def test_closed_totals_and_text_layers_are_left_alone():
+    assert repair_totals(ocr_invoice(TOTALS, qr=QR_PRE_TAX)) == []
+    inv = ocr_invoice({**TOTALS, "total_tax": "20.00"}, qr=QR_PRE_TAX)
+    for name in ("total_amount", "total_tax", "amount_with_tax"):
+        inv.fields[name].source = Source.TEXT_LAYER
+    assert repair_totals(inv) == []
+
+
+@pytest.mark.slow
+def test_second_look_on_a_scan_reads_names_again_and_accepted_stays_right():
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+
+    path = SET / "paper_special_0001.jpg"
+    truth = json.loads(path.with_name("paper_special_0001.truth.json").read_text(encoding="utf-8"))
+    (inv,) = extract_file(path, load_settings(env={})).invoices
+    names = [inv.fields[n] for n in ("buyer_name", "seller_name") if inv.fields[n].value]
+    assert names
+    # Every OCR name was looked at twice more: it either earned the fact or lost trust (and is not accepted).
+    for fv in names:
+        assert FACT in fv.support or fv.status == "needs_review"
+    wrong = {n: inv.fields[n].value for n in KEY_FIELDS
+             if truth.get(n) is not None and inv.fields[n].status == "accepted" and inv.fields[n].value != truth[n]}
+    assert wrong == {}
