@@ -139,3 +139,14 @@ def test_a_stray_fragment_on_the_total_row_is_not_the_tax():
     ]
     inv = read_page(_page(lines)).invoice
     assert (inv.fields["total_amount"].value, inv.fields["total_tax"].value) == ("124412.68", "1244.13")
+
+
+@pytest.mark.parametrize(("name", "whole"), [
+    ("济南市维鼎网络科技有限公司", True), ("隆兴家具（广州）有限公司", True), ("张伟", True), ("个人", True),
+    ("北京市隆润家具有限公司", True), ("兰溪市悦济舫餐厅", False),  # 餐厅 is not an ending we know: review, not wrong
+    ("济南市维鼎", False), ("有限公司", False), ("（北京）有限公司", False),
+])
+def test_a_cut_off_ocr_name_is_not_whole(name, whole):
+    from intake.fields import _whole_name
+
+    assert _whole_name(name) is whole
