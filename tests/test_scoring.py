@@ -260,3 +260,17 @@ def test_calibrated_boundary_for_ocr_names():
     run(inv)
     assert state(inv, "buyer_name")[0] == "accepted"
     assert state(inv, "seller_name") == ("needs_review", ["ocr_low_confidence"])
+
+
+@pytest.mark.parametrize(("raw", "reread", "status"), [
+    (0.98, False, "needs_review"),  # a name alone needs raw >= 0.99
+    (0.98, True, "accepted"),  # read the same from two other crops
+    (0.97, True, "needs_review"),  # the re-read is the same engine: it cannot carry a weak first read
+])
+def test_ocr_name_with_a_second_look(raw, reread, status):
+    inv = as_ocr(digital_special(), raw, names=["seller_name"])
+    validate(inv, today=TODAY)
+    if reread:
+        inv.fields["seller_name"].back("reread_agrees")  # survives validation: it is not validation's fact
+    score(inv, Settings(accept_threshold=0.95))
+    assert inv.fields["seller_name"].status == status
