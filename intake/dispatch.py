@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -162,7 +163,9 @@ class PoolDispatcher:
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=_context(), initializer=_init_worker, initargs=(self.settings,)
+            max_workers=self.workers, mp_context=_context(), initializer=_init_worker,
+            # The workers share the cores: each sizes its OCR threads by the pool it is in.
+            initargs=(dataclasses.replace(self.settings, workers=self.workers),),
         )
 
     def _send(self, admission: Admission, tries: int) -> None:
