@@ -34,7 +34,7 @@ GOOD = [
     "zsc140217-trip-mgmt/shudian_special_2024_rebar_2lines_128656.32.pdf",
 ]
 SETTLED = re.compile(r"^\S+ \S+ (recorded|needs_review|failed|duplicate_file)\s+(\S.*?): ")
-STABILITY = 1.0
+STABILITY = 1.5
 
 
 def sha(p: Path) -> str:
@@ -124,9 +124,6 @@ def test_watcher_survives_sigkill_and_processes_every_file_once(tmp_path):
 
     # Run 1: one worker, killed with SIGKILL after a few files.
     first = WatcherProcess(inbox, data, workers=1)
-    slow_done: list[float] = []
-    writer = threading.Thread(target=slow_write, args=(slow_content, inbox / "slow.pdf", 12, 0.4, slow_done))
-    writer.start()
     first.wait_until(lambda: len(first.settled()) >= 3)
     first.proc.send_signal(signal.SIGKILL)
     first.proc.wait(timeout=10)
@@ -135,6 +132,11 @@ def test_watcher_survives_sigkill_and_processes_every_file_once(tmp_path):
 
     # Run 2: a pool of two workers picks up the rest, including whatever the kill interrupted.
     second = WatcherProcess(inbox, data, workers=2)
+    # Once the restarted watcher is taking files, a scanner writes slowly into the folder.
+    second.wait_until(lambda: len(second.settled()) >= 1)
+    slow_done: list[float] = []
+    writer = threading.Thread(target=slow_write, args=(slow_content, inbox / "slow.pdf", 15, 0.3, slow_done))
+    writer.start()
     writer.join(timeout=30)
     assert slow_done, "slow writer did not finish"
 
