@@ -12,6 +12,7 @@ import collections
 import logging
 import os
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from sqlalchemy import select
 
 from intake.database import Database
 from intake.dispatch import Receiver
+from intake.errors import ConfigError
 from intake.moves import Layout, check_layouts, is_ignored, move_keeping_path, resolve_layout, write_error_note
 from intake.receive import Outcome
 from intake.schema import Document, DocumentStatus, Event, EventOutcome, InvoiceRecord
@@ -47,8 +49,8 @@ def mount_fstype(path: Path, mounts_file: Path = Path("/proc/mounts")) -> str | 
         parts = line.split()
         if len(parts) < 3:
             continue
-        # /proc/mounts escapes spaces, tabs, newlines and backslashes as octal.
-        point = parts[1].encode().decode("unicode_escape")
+        # /proc/mounts escapes spaces, tabs, newlines and backslashes as octal; the rest is UTF-8 (扫描 stays 扫描).
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), parts[1])
         inside = target == point or target.startswith(point.rstrip("/") + "/")
         if inside and len(point) >= len(best):
             best, best_type = point, parts[2]
@@ -117,8 +119,6 @@ class Watcher:
         stop: threading.Event | None = None,
     ) -> None:
         if not folders:
-            from intake.errors import ConfigError
-
             raise ConfigError("no folder to watch: name one, or add [[intake.watch]] entries to the settings file")
         self.db = db
         self.settings = settings
@@ -128,8 +128,6 @@ class Watcher:
         check_layouts(layouts, settings.ignore_patterns)
         for layout in layouts:
             if not layout.root.is_dir():
-                from intake.errors import ConfigError
-
                 raise ConfigError(f"watched folder {layout.root} does not exist or is not a folder")
         self.watched = [
             _Watched(l, FileStabilityTracker(l.folder.stability), None if oneshot else poll_interval(l.folder, l.root))

@@ -272,7 +272,10 @@ def test_network_filesystems_are_recognised(tmp_path):
         "//nas/scans /mnt/scan\\040share cifs rw 0 0\n"
         "nas:/export /mnt/nfs nfs4 rw 0 0\n"
         "sshfs#u@h: /mnt/ssh fuse.sshfs rw 0 0\n"
+        "//nas/扫描 /mnt/扫描 smb3 rw 0 0\n",
+        encoding="utf-8",
     )
+    assert mount_fstype(Path("/mnt/扫描/收件箱"), mounts) == "smb3"
     assert mount_fstype(Path("/mnt/scan share/inbox"), mounts) == "cifs"
     assert mount_fstype(Path("/mnt/nfs"), mounts) == "nfs4"
     assert mount_fstype(Path("/mnt/ssh/x"), mounts) == "fuse.sshfs"
