@@ -122,12 +122,8 @@ def _init_worker(settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent()
-    try:
-        import intake.scan as scan
-    except ImportError:
-        return
-    if hasattr(scan, "warm_up"):
-        scan.warm_up(settings)  # the OCR models, once per worker process
+    # The OCR models load on the first scan a worker meets and stay loaded (intake.ocr keeps
+    # them per process): a batch of e-invoices never pays for them.
 
 
 def _extract_in_worker(source: str, display_name: str) -> tuple[Extraction | Failure, float]:
