@@ -131,7 +131,7 @@ def test_working_resolution(settings):
     ctx = CleanContext(settings)
     small = document(980, 575, lines=8)  # the size of a screenshot-sized e-invoice
     up = cleanup.limit_size(small, ctx)
-    assert max(up.shape[:2]) == cleanup.MIN_SIDE and ctx.notes == ["resized x1.63"]
+    assert max(up.shape[:2]) == cleanup.MIN_SIDE and ctx.notes == [f"resized x{cleanup.MIN_SIDE / 980:.2f}"]
     photo = np.full((3120, 4208, 3), 200, np.uint8)
     assert max(cleanup.limit_size(photo, CleanContext(settings)).shape[:2]) == cleanup.MAX_SIDE
     fits = document(1800, 1100)
