@@ -82,9 +82,11 @@ def _event(session, document_id, path, stage, outcome, reason="", message="", se
     )
 
 
-def admit(db: Database, settings: Settings, path: Path, *, channel: str = "cli", batch: str = "") -> Admission:
-    """Register the arrival of `path`. Never raises for a bad file: the outcome says why."""
-    shown = str(path)
+def admit(
+    db: Database, settings: Settings, path: Path, *, channel: str = "cli", batch: str = "", shown: str | None = None
+) -> Admission:
+    """Register the arrival of `path` (named `shown` to people, e.g. an upload's own file name). Never raises for a bad file."""
+    shown = shown or str(path)
     try:
         sha = sha256_of(path)
         size = path.stat().st_size
@@ -115,7 +117,7 @@ def admit(db: Database, settings: Settings, path: Path, *, channel: str = "cli",
             log.warning("%s: could not keep the original: %s", shown, e)
         if doc is None:
             doc = Document(
-                sha256=sha, original_path=shown[:1024], original_name=path.name[:255], size=size,
+                sha256=sha, original_path=shown[:1024], original_name=Path(shown).name[:255], size=size,
                 status=DocumentStatus.PROCESSING, stored_path=stored, batch=batch, channel=channel,
             )
             s.add(doc)
@@ -184,14 +186,21 @@ def finish(db: Database, admission: Admission, result: Extraction | Failure, *, 
 
 
 def receive_file(
-    db: Database, settings: Settings, path: Path, *, channel: str = "cli", batch: str = ""
+    db: Database, settings: Settings, path: Path, *, channel: str = "cli", batch: str = "", shown: str | None = None
 ) -> Outcome:
     """Admit, extract and finish one file in this process."""
     started = time.perf_counter()
-    admission = admit(db, settings, path, channel=channel, batch=batch)
+    admission = admit(db, settings, path, channel=channel, batch=batch, shown=shown)
     if admission.settled is not None:
         return admission.settled
     source = admission.stored_path or admission.path
     result = extract_safely(source, settings, display_name=admission.path)
     return finish(db, admission, result, seconds=time.perf_counter() - started)
 
+
+
+def refuse(db: Database, shown: str, reason: str, message: str, *, channel: str = "upload") -> Outcome:
+    """A file turned away before it could be kept (e.g. an upload over the size limit): logged, so `status` can tell."""
+    with db.session() as s:
+        _event(s, None, shown, "received", EventOutcome.FAILED, reason, message, actor=channel)
+    return Outcome(shown, "failed", reason=reason, message=message)

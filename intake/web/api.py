@@ -183,7 +183,7 @@ def safe_name(filename: str | None) -> str:
 
 def receive_upload(request: Request, upload: UploadFile, actor: str) -> dict[str, Any]:
     """Save one uploaded file and run it through the same path as `intake scan`."""
-    from intake.receive import receive_file
+    from intake.receive import receive_file, refuse
 
     settings = request.app.state.settings
     limit = int(settings.max_file_mb * 1024 * 1024)
@@ -198,10 +198,12 @@ def receive_upload(request: Request, upload: UploadFile, actor: str) -> dict[str
             while chunk := upload.file.read(1 << 20):
                 size += len(chunk)
                 if size > limit:
-                    return {"file": name, "status": "failed", "reason": "too_large",
-                            "message": f"{name}: over the {settings.max_file_mb:g} MB limit", "invoice_ids": []}
+                    outcome = refuse(request.app.state.db, f"upload:{actor}/{name}", "too_large",
+                                     f"{name}: over the {settings.max_file_mb:g} MB limit (max_file_mb)")
+                    return {**asdict(outcome), "file": name, "path": None}
                 out.write(chunk)
-        outcome = receive_file(request.app.state.db, settings, path, channel="upload", batch=f"upload:{actor}")
+        outcome = receive_file(request.app.state.db, settings, path, channel="upload", batch=f"upload:{actor}",
+                               shown=f"upload:{actor}/{name}")
         d = asdict(outcome)
         d["file"] = name
         d.pop("path", None)
