@@ -261,10 +261,27 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def _form_login(c: TestClient, username: str, password: str, next: str = "/", **kw):
+    token = re.search(r'name="login_csrf" value="([^"]+)"', c.get("/login").text).group(1)
+    return c.post("/login", data={"username": username, "password": password, "next": next, "login_csrf": token}, **kw)
+
+
+def test_login_form_needs_its_own_token(app, rita):
+    c = TestClient(app)
+    r = c.post("/login", data={"username": "rita", "password": "reviewer-pass-1"}, follow_redirects=False)
+    assert r.status_code == 403 and c.get("/api/me").status_code == 401
+    other = TestClient(app)  # a token from another browser's form does not do either
+    token = re.search(r'name="login_csrf" value="([^"]+)"', other.get("/login").text).group(1)
+    r = c.post("/login", data={"username": "rita", "password": "reviewer-pass-1", "login_csrf": token}, follow_redirects=False)
+    assert r.status_code == 403 and c.get("/api/me").status_code == 401
+    assert _form_login(c, "rita", "reviewer-pass-1", follow_redirects=False).status_code == 303
+    assert c.get("/api/me").status_code == 200
+
+
 def test_review_with_page_forms(app, db, flagged):
     invoice_id, truth = flagged
     c = TestClient(app)
-    r = c.post("/login", data={"username": "rita", "password": "reviewer-pass-1", "next": "/queue"}, follow_redirects=False)
+    r = _form_login(c, "rita", "reviewer-pass-1", "/queue", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/queue"
     csrf = _csrf(c.get("/queue").text)
     r = c.post(f"/invoices/{invoice_id}/claim", data={"csrf_token": csrf}, follow_redirects=False)
@@ -287,7 +304,7 @@ def test_review_with_page_forms(app, db, flagged):
 
 def test_admin_manages_users_and_others_cannot(app, rita):
     c = TestClient(app)
-    c.post("/login", data={"username": "ada", "password": "admin-pass-123"})
+    _form_login(c, "ada", "admin-pass-123")
     page = c.get("/admin/users")
     assert page.status_code == 200 and "carl" in page.text
     csrf = _csrf(page.text)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
+
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
@@ -132,9 +135,21 @@ def _db(request: Request):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- login
 
 
+LOGIN_CSRF_COOKIE = "intake_login_csrf"
+
+
+def _login_form(request: Request, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    """The login form with a fresh double-submit token, so another site cannot log a browser into our app."""
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", None, status_code=status_code, login_csrf=token, **ctx)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
+                        secure=request.url.scheme == "https")
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "login.html", None, next=_local(next), error="")
+    return _login_form(request, next=_local(next), error="")
 
 
 def _local(url: str) -> str:
@@ -143,11 +158,16 @@ def _local(url: str) -> str:
 
 
 @router.post("/login")
-def login_submit(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/")) -> Response:
+def login_submit(request: Request, username: str = Form(...), password: str = Form(...), next: str = Form("/"),
+                 login_csrf: str = Form("")) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not login_csrf or not hmac.compare_digest(expected, login_csrf):
+        return _login_form(request, status_code=403, next=_local(next), username=username,
+                           error="The login form expired; please log in again.")
     try:
         sess, _ = login_user(request, username, password)
     except ReviewError as e:
-        return render(request, "login.html", None, status_code=e.status_code, next=_local(next), error=str(e), username=username)
+        return _login_form(request, status_code=e.status_code, next=_local(next), error=str(e), username=username)
     response = redirect(_local(next))
     set_session_cookie(response, request, request.app.state.signer, sess)
     return response
