@@ -116,7 +116,7 @@ class PlainPaddle:
     """PaddleOCR 3.x full-page pipeline on the same local models: no cleanup, no 密码区 skip, orientation off."""
 
     def __init__(self, settings) -> None:
-        from intake.ocr import OFFLINE_ENV, model_set, prepare_model_dir
+        from intake.ocr import OFFLINE_ENV, model_set, prepare_model_dir, thread_count
 
         for k, v in OFFLINE_ENV.items():
             os.environ.setdefault(k, v)
@@ -128,6 +128,8 @@ class PlainPaddle:
             text_recognition_model_name=rec.name, text_recognition_model_dir=str(prepare_model_dir(rec, settings)),
             use_doc_orientation_classify=False, use_doc_unwarping=False, use_textline_orientation=False,
             text_det_limit_side_len=960, text_det_limit_type="max", engine="onnxruntime", device="cpu",
+            # The same thread count as ours (onnxruntime's default is every core), so the timings compare.
+            engine_config={"intra_op_num_threads": thread_count(settings)},
         )
 
     def read(self, image) -> list[str]:
@@ -144,9 +146,10 @@ class RawOnnx:
         from intake.ocr import check_model, model_set
 
         det, rec = model_set(settings.ocr_model)
+        from intake.ocr import thread_count
+
         opts = ort.SessionOptions()
-        if settings.ocr_threads > 0:
-            opts.intra_op_num_threads = settings.ocr_threads
+        opts.intra_op_num_threads = thread_count(settings)
         self.det = ort.InferenceSession(check_model(det).path, opts, providers=["CPUExecutionProvider"])
         self.rec = ort.InferenceSession(check_model(rec).path, opts, providers=["CPUExecutionProvider"])
 

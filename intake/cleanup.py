@@ -291,6 +291,68 @@ def denoise(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     return cv2.medianBlur(image, 3)
 
 
+def form_ink_mask(image: np.ndarray) -> np.ndarray:
+    """The form's own ink and the seal: warm hues (red, brown, orange), saturated. Printer ink is black or blue-black
+    (hue ~120, or unsaturated), so the colour tells a label or a rule from a value printed on it."""
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    hue, sat = hsv[:, :, 0], hsv[:, :, 1]
+    return ((hue <= 30) | (hue >= 150)) & (sat >= 45)
+
+
+def _seal_area(image: np.ndarray) -> np.ndarray:
+    """The seal as a filled region (its ring and lettering closed into one area), where print may lie under red ink."""
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
+    seal = (((hue <= 10) | (hue >= 165)) & (sat >= 50) & (val >= 150)).astype(np.uint8)
+    k = max(15, image.shape[1] // 60)
+    area = cv2.morphologyEx(seal, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    return cv2.morphologyEx(area, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8)) > 0
+
+
+def _rules(form: np.ndarray) -> np.ndarray:
+    """The form's long horizontal and vertical rules (runs of form ink longer than a few characters)."""
+    h, w = form.shape
+    m = form.astype(np.uint8)
+    horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((1, max(15, w // 25)), np.uint8))
+    vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((max(15, h // 25), 1), np.uint8))
+    return cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8)) > 0
+
+
+def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.ndarray] | None:
+    """Two views of a page printed on a coloured form: (rules and seal gone, labels kept) for finding text lines,
+    and (printer's ink only) for reading values; None on a page without form colour.
+
+    Form ink is painted over from the paper around it (inpainting), so a value printed across a rule keeps
+    its strokes; inside the seal the red channel stands for the page: the seal is pale there, print dark."""
+    form = form_ink_mask(image)
+    if form.mean() < 0.002:  # a black-and-white page: nothing to separate
+        return None
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    warm = (hsv[:, :, 0] <= 30) | (hsv[:, :, 0] >= 150)
+    # The form ink's pale anti-aliased rim would otherwise survive as ghost outlines.
+    rim = (cv2.dilate(form.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & warm & (hsv[:, :, 1] >= 15)
+    seal = _seal_area(image)
+    content = cv2.inpaint(image, ((form | rim) & ~seal).astype(np.uint8), 2, cv2.INPAINT_TELEA)
+    lines = cv2.inpaint(image, (_rules(form) & warm & ~seal).astype(np.uint8), 2, cv2.INPAINT_TELEA)
+    if seal.any():
+        grey = np.clip((image[:, :, 2].astype(np.float32) - 40) * (255.0 / 170), 0, 255).astype(np.uint8)
+        content[seal] = grey[seal][:, None]
+        lines[seal] = grey[seal][:, None]
+    ctx.keep("lines", lines)
+    ctx.keep("content", content)
+    return lines, content
+
+
+@dataclass
+class Views:
+    """One cleaned page three ways, same geometry: `detect` (seal and rules gone; boxes are found here), `page`
+    (form ink kept: labels are read here), `content` (printer ink only: values are read here)."""
+
+    detect: np.ndarray
+    page: np.ndarray
+    content: np.ndarray
+
+
 STEPS: list[tuple[str, Callable[[np.ndarray, CleanContext], np.ndarray]]] = [
     ("size", limit_size),
     ("sheet", find_sheet),
@@ -306,14 +368,30 @@ def clean(page: Page, settings: Settings, engine: "PaddleEngine | None" = None) 
     """The page image ready for OCR; what ran goes to `page.notes`, each step's picture to keep_temp when set."""
     if page.image is None:
         raise ValueError(f"page {page.number} has no image")
+    return clean_views(page, settings, engine, content=False).detect
+
+
+def clean_views(page: Page, settings: Settings, engine: "PaddleEngine | None" = None, content: bool = True) -> Views:
+    """`clean`, also keeping the page before the seal step and (when `content`) its printer-ink-only view."""
+    if page.image is None:
+        raise ValueError(f"page {page.number} has no image")
     ctx = CleanContext(settings=settings, page_number=page.number, engine=engine)
-    image = page.image
+    image = unsealed = page.image
     ctx.keep("input", image)
     for name, step in STEPS:
         before = len(ctx.notes)
         out = step(image, ctx)
         if out is not image or len(ctx.notes) > before:
             ctx.keep(name, out)
+        if name == "seal":
+            unsealed = image
+        elif out is not image and unsealed is image:
+            unsealed = out  # the steps before the seal's
+        elif name == "denoise" and out is not image:
+            unsealed = cv2.medianBlur(unsealed, 3)
         image = out
     page.notes.extend(ctx.notes)
-    return image
+    views = separate_ink(unsealed, ctx) if content else None
+    if views is None:
+        return Views(detect=image, page=unsealed, content=unsealed)
+    return Views(detect=views[0], page=unsealed, content=views[1])

@@ -321,8 +321,10 @@ def _parties(layout: Layout, lab, split_y: float, make: FieldMaker, read) -> tup
     buyer = seller = None
     buyer_stop = None
     if above:
-        first = above[0]
-        beside = [h for h in above[1:] if abs(h.cy - first.cy) < first.height and h.x0 > first.x1]
+        # The row's labels left to right: side by side, the right one may sit a pixel higher and sort first.
+        row = sorted((h for h in above if abs(h.cy - above[0].cy) < above[0].height), key=lambda h: h.x0)
+        first = row[0] if len(row) > 1 and row[1].x0 > row[0].x1 else above[0]
+        beside = [h for h in row if h is not first and h.x0 > first.x1]
         buyer = first
         if beside:
             seller = beside[0]

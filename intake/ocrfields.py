@@ -186,7 +186,9 @@ def parties(layout: Layout, buyer_zone: _Zone, seller_zone: _Zone | None, width:
     sides: list[tuple[str, Piece, str, _Zone]] = []
     if top:
         first = top[0]
-        beside = [pv for pv in top[1:] if abs(pv[0].cy - first[0].cy) < first[0].height and pv[0].x0 > first[0].x1 + 0.1 * width]
+        # On either side: the two ids of one row may come in either order (their centres differ by a pixel).
+        beside = [pv for pv in top[1:] if abs(pv[0].cy - first[0].cy) < first[0].height
+                  and (pv[0].x0 > first[0].x1 + 0.1 * width or pv[0].x1 < first[0].x0 - 0.1 * width)]
         if beside:  # 数电: buyer and seller side by side
             left, right = sorted([first, beside[0]], key=lambda pv: pv[0].x0)
             sides += [("buyer", *left, buyer_zone), ("seller", *right, buyer_zone)]

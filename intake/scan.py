@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from intake.pages import Page, PageKind
 from intake.settings import Settings
 
 if TYPE_CHECKING:
+    from intake.cleanup import Views
     from intake.ocr import PaddleEngine
 
 log = logging.getLogger(__name__)
@@ -72,8 +74,36 @@ def needed(quads: list[np.ndarray], width: int, height: int) -> list[int]:
     return keep
 
 
-def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float]) -> list:
-    """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to confirm it), not four."""
+# A box is a value (read from the printer-ink-only view) when at most this share of its ink is the form's
+# colour; labels, rules and the title are read where the form ink is kept.
+FORM_INK_SHARE = 0.5
+# Values read from the printer-ink view (off: every box from the seal-whitened detection view, as before).
+SEPARATE_INK = os.environ.get("INTAKE_SEPARATE_INK", "1") != "0"
+
+
+def value_boxes(views: "Views", quads: list[np.ndarray]) -> list[bool]:
+    """Per box: whether its ink is mostly the printer's (a value), by the form-ink share of its dark pixels on the page view."""
+    import cv2
+
+    from intake.cleanup import form_ink_mask
+
+    form = form_ink_mask(views.page)
+    ink = cv2.cvtColor(views.page, cv2.COLOR_BGR2GRAY) < 170
+    out = []
+    for q in quads:
+        x0, y0, x1, y1 = (int(round(v)) for v in _box(q))
+        x0, y0 = max(0, x0), max(0, y0)
+        dark = int(ink[y0:y1, x0:x1].sum())
+        warm = int((form[y0:y1, x0:x1] & ink[y0:y1, x0:x1]).sum())
+        out.append(dark > 0 and warm <= FORM_INK_SHARE * dark)
+    return out
+
+
+def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float], views: "Views | None" = None) -> list:
+    """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to confirm it), not four.
+
+    With `views`, boxes are found on `image` (= views.detect) and each read from the content view when it is a
+    value, else from the page view with the form's labels intact."""
     from intake.ocr import crop_quad
 
     t = time.perf_counter()
@@ -89,7 +119,11 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
         (text, _score), = engine.recognize_crops([crop_quad(image, quads[cipher[0]])])
         if is_cipher_text(text):
             skip = set(cipher)
-    lines = engine.recognize(image, [q for i, q in enumerate(quads) if i not in skip])
+    quads = [q for i, q in enumerate(quads) if i not in skip]
+    sources = None
+    if views is not None:
+        sources = [views.content if v else views.page for v in value_boxes(views, quads)]
+    lines = engine.recognize(image, quads, sources)
     timings["recognition"] = timings.get("recognition", 0.0) + time.perf_counter() - t
     return lines
 
@@ -103,7 +137,7 @@ def warm_up(settings: Settings) -> None:
 
 def read_scanned_pages(pages: list[Page], settings: Settings, timings: dict[str, float]) -> None:
     """Cleanup and OCR for each IMAGE page, in place: page.lines (boxes in pixels of page.processed_image)."""
-    from intake.cleanup import clean
+    from intake.cleanup import clean_views
     from intake.ocr import get_engine
 
     t = time.perf_counter()
@@ -113,9 +147,10 @@ def read_scanned_pages(pages: list[Page], settings: Settings, timings: dict[str,
         if page.kind != PageKind.IMAGE or page.image is None:
             continue
         t = time.perf_counter()
-        image = clean(page, settings, engine)
+        views = clean_views(page, settings, engine, content=SEPARATE_INK)
+        image = views.detect
         timings["cleanup"] = timings.get("cleanup", 0.0) + time.perf_counter() - t
-        page.lines = read_page(image, engine, timings)
+        page.lines = read_page(image, engine, timings, views if views.content is not views.page else None)
         page.processed_image = image
         # Boxes refer to the processed image, so the page's size does too.
         page.height, page.width = float(image.shape[0]), float(image.shape[1])

@@ -159,3 +159,49 @@ def test_clean_scan_is_not_cropped_into_its_content(settings):
     white = np.full((1100, 1800, 3), 252, np.uint8)  # white margins around a plain page
     white[100:1000, 200:1600] = document(1400, 900)
     assert find_sheet(white, CleanContext(settings)) is white
+
+
+def form_page() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A brown-ink form (label, long rule) with a blue-black value printed across the rule: (image, value mask, label mask)."""
+    im = Image.new("RGB", (1400, 400), "white")
+    d = ImageDraw.Draw(im)
+    brown = (160, 70, 50)
+    d.text((60, 150), "名    称:", fill=brown, font=font(34))
+    label = np.asarray(im.convert("L")) < 200
+    value = Image.new("L", im.size, 0)
+    ImageDraw.Draw(value).text((330, 140), "深圳市云卓医疗器械有限公司", fill=255, font=font(40))
+    value_mask = np.asarray(value) > 128
+    d.line((40, 165, 1360, 165), fill=brown, width=3)  # the rule runs through the middle of the value
+    d.line((40, 60, 40, 340), fill=brown, width=3)
+    arr = np.asarray(im).copy()
+    arr[value_mask] = (40, 50, 90)  # printer ink drawn over the rule (dot-matrix offset)
+    return arr[:, :, ::-1].copy(), value_mask, label
+
+
+def test_separate_ink_keeps_values_across_rules_and_drops_form_ink(settings):
+    bgr, value, label = form_page()
+    views = cleanup.separate_ink(bgr, CleanContext(settings))
+    assert views is not None
+    lines, content = views
+    dark = cv2.cvtColor(content, cv2.COLOR_BGR2GRAY) < 150
+    assert dark[value].mean() > 0.95  # the value's strokes survive where the rule crossed them
+    assert dark[label].mean() < 0.1  # the label is gone from the content view
+    rule_row = cv2.cvtColor(content, cv2.COLOR_BGR2GRAY)[164:167, 40:320]
+    assert (rule_row < 150).mean() < 0.05  # and so is the rule
+    lines_dark = cv2.cvtColor(lines, cv2.COLOR_BGR2GRAY) < 200
+    assert lines_dark[label].mean() > 0.5  # the lines view keeps the label for detection
+    assert (lines_dark[164:167, 1000:1300]).mean() < 0.05  # but not the rule
+
+
+def test_separate_ink_leaves_a_black_and_white_page_alone(settings):
+    assert cleanup.separate_ink(document(1400, 900), CleanContext(settings)) is None
+
+
+def test_boxes_are_told_apart_by_ink_colour(settings):
+    from intake.scan import value_boxes
+
+    bgr, value, label = form_page()
+    page = Page(number=1, kind=PageKind.IMAGE, image=bgr)
+    views = cleanup.clean_views(page, settings)
+    quad = lambda m: np.float32([[m[1].min(), m[0].min()], [m[1].max(), m[0].min()], [m[1].max(), m[0].max()], [m[1].min(), m[0].max()]])
+    assert value_boxes(views, [quad(np.nonzero(value)), quad(np.nonzero(label))]) == [True, False]
