@@ -273,10 +273,8 @@ class PaddleEngine:
             raise OcrEngineError(f"text recognition failed: {e}") from e
         return out
 
-    def recognize(self, image: "np.ndarray", quads: Sequence["np.ndarray"],
-                  sources: Sequence["np.ndarray"] | None = None) -> list[TextLine]:
-        """Lines under `quads`; each cropped from `sources[i]` when given (same geometry as `image`), else from `image`."""
-        texts = self.recognize_crops([crop_quad(sources[i] if sources is not None else image, q) for i, q in enumerate(quads)])
+    def recognize(self, image: "np.ndarray", quads: Sequence["np.ndarray"]) -> list[TextLine]:
+        texts = self.recognize_crops([crop_quad(image, q) for q in quads])
         lines = []
         for q, (text, score) in zip(quads, texts):
             if not text.strip():

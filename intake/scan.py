@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from intake.pages import Page, PageKind
+from intake.pages import Page, PageKind, TextLine
 from intake.settings import Settings
 
 if TYPE_CHECKING:
@@ -99,11 +99,18 @@ def value_boxes(views: "Views", quads: list[np.ndarray]) -> list[bool]:
     return out
 
 
+def form_mark(text: str) -> bool:
+    """A read of form ink that is no label: the form prints no lone digits or symbols in its own ink, so such a
+    read is a mark (the ⊗ before the 大写 read as "8", a rule's corner)."""
+    t = text.strip()
+    return len(t) <= 2 and not any("\u4e00" <= ch <= "\u9fff" for ch in t)
+
+
 def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float], views: "Views | None" = None) -> list:
     """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to confirm it), not four.
 
     With `views`, boxes are found on `image` (= views.detect) and each read from the content view when it is a
-    value, else from the page view with the form's labels intact."""
+    value, else from the detection view (form labels intact, rules and seal gone)."""
     from intake.ocr import crop_quad
 
     t = time.perf_counter()
@@ -120,10 +127,15 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
         if is_cipher_text(text):
             skip = set(cipher)
     quads = [q for i, q in enumerate(quads) if i not in skip]
-    sources = None
-    if views is not None:
-        sources = [views.content if v else views.page for v in value_boxes(views, quads)]
-    lines = engine.recognize(image, quads, sources)
+    if views is None:
+        lines = engine.recognize(image, quads)
+    else:
+        values = value_boxes(views, quads)
+        # Values from the printer-ink view; labels from the detection view (rules gone, the title legible under the seal).
+        texts = engine.recognize_crops([crop_quad(views.content if v else views.detect, q) for q, v in zip(quads, values)])
+        lines = [TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()), x1=float(q[:, 0].max()),
+                          y1=float(q[:, 1].max()), confidence=score)
+                 for q, v, (text, score) in zip(quads, values, texts) if text.strip() and (v or not form_mark(text))]
     timings["recognition"] = timings.get("recognition", 0.0) + time.perf_counter() - t
     return lines
 
@@ -151,6 +163,8 @@ def read_scanned_pages(pages: list[Page], settings: Settings, timings: dict[str,
         image = views.detect
         timings["cleanup"] = timings.get("cleanup", 0.0) + time.perf_counter() - t
         page.lines = read_page(image, engine, timings, views if views.content is not views.page else None)
-        page.processed_image = image
+        # The second look (intake.reread) crops from here: the page as printed, not the views the first read saw,
+        # so that its agreement is some evidence (reading the content view twice repeats the first read's errors).
+        page.processed_image = views.page if views.content is not views.page else image
         # Boxes refer to the processed image, so the page's size does too.
         page.height, page.width = float(image.shape[0]), float(image.shape[1])

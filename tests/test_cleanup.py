@@ -205,3 +205,10 @@ def test_boxes_are_told_apart_by_ink_colour(settings):
     views = cleanup.clean_views(page, settings)
     quad = lambda m: np.float32([[m[1].min(), m[0].min()], [m[1].max(), m[0].min()], [m[1].max(), m[0].max()], [m[1].min(), m[0].max()]])
     assert value_boxes(views, [quad(np.nonzero(value)), quad(np.nonzero(label))]) == [True, False]
+
+
+@pytest.mark.parametrize("text, mark", [("8", True), ("@", True), ("¥", True), ("单", False), ("税额", False), ("46.62", False)])
+def test_lone_digits_or_symbols_in_form_ink_are_marks(text, mark):
+    from intake.scan import form_mark
+
+    assert form_mark(text) is mark

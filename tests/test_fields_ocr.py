@@ -150,3 +150,28 @@ def test_a_cut_off_ocr_name_is_not_whole(name, whole):
     from intake.fields import _whole_name
 
     assert _whole_name(name) is whole
+
+
+def test_side_by_side_parties_left_is_the_buyer_even_when_the_right_sits_higher():
+    """数电 layout: both 名称 rows and both tax ids on one row each; the seller's boxes a pixel higher sorted first."""
+    from intake.fields import read_page
+
+    lines = [
+        ("电子发票（增值税专用发票）", (453, 62, 1141, 115), 0.99),
+        ("发票号码：24512000000202537619", (1220, 88, 1589, 110), 0.99),
+        ("名称：内江市天润商贸有限公司", (93, 262, 432, 291), 0.99),
+        ("名称：四川川海工程管理咨询有限公司", (884, 260, 1294, 291), 0.99),
+        ("统一社会信用代码/纳税人识别号：91511002309361947N", (90, 348, 784, 372), 0.99),
+        ("统一社会信用代码/纳税人识别号：91511002572793472P", (880, 347, 1575, 371), 0.99),
+        ("项目名称", (121, 415, 229, 445), 0.99),
+        ("金额", (1123, 415, 1211, 445), 0.99),
+        ("税额", (1523, 412, 1614, 448), 0.99),
+        ("合计", (159, 722, 315, 755), 0.99),
+        ("价税合计（大写）", (131, 774, 322, 803), 0.98),
+        ("壹拾贰万捌仟陆佰伍拾陆圆叁角贰分", (460, 769, 893, 796), 0.98),
+    ]
+    inv = read_page(_page(lines)).invoice
+    assert inv.fields["buyer_name"].value == "内江市天润商贸有限公司"
+    assert inv.fields["seller_name"].value == "四川川海工程管理咨询有限公司"
+    assert inv.fields["buyer_tax_id"].value == "91511002309361947N"
+    assert inv.fields["seller_tax_id"].value == "91511002572793472P"
