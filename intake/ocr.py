@@ -196,8 +196,12 @@ def crop_quad(image: "np.ndarray", quad: "np.ndarray") -> "np.ndarray":
 # characters) read the same key values on every checked-in and real scan (bench notes in the report).
 REC_MIN_WIDTH = 96
 # One crop per onnxruntime call was the fastest on CPU (1 thread: batch 1 0.78 s, 4 0.87 s, 8 ~1.5 s per page):
-# batching only pays off on wide SIMD/GPU, and here it costs padding and cache.
+# batching only pays off on wide SIMD/GPU, and here it costs padding and cache. Mixed widths in one batch also
+# change what is read (PaddleX pads every crop to the widest: batches of 6 lost a real Tianjin value), so only
+# crops whose input tensor has the same width share a call (REC_SAME_WIDTH_BATCH at most): each sees exactly
+# the input it would see alone. About half an invoice's boxes are short labels and numbers padded to the floor.
 REC_BATCH = 1
+REC_SAME_WIDTH_BATCH = 8
 
 
 def thread_count(settings: Settings) -> int:
@@ -263,15 +267,30 @@ class PaddleEngine:
         """Text and score per crop; crops go in width order so batches pad little."""
         if not crops:
             return []
-        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1))
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         try:
-            results = self.rec.predict([crops[i] for i in order], batch_size=self.rec_batch)
-            for i, res in zip(order, results):
-                out[i] = (str(res["rec_text"]), float(res["rec_score"]))
+            for group in self._same_width_groups(crops):
+                results = self.rec.predict([crops[i] for i in group], batch_size=len(group))
+                for i, res in zip(group, results):
+                    out[i] = (str(res["rec_text"]), float(res["rec_score"]))
         except Exception as e:
             raise OcrEngineError(f"text recognition failed: {e}") from e
         return out
+
+    def _same_width_groups(self, crops: Sequence["np.ndarray"]) -> list[list[int]]:
+        """Crop indices in calls: crops that PaddleX resizes to the same tensor width together (up to
+        REC_SAME_WIDTH_BATCH), every other crop alone. The width follows PaddleX's OCRReisizeNormImg:
+        48 px high, int(48 × max(floor ratio, w/h)) wide, capped at 3200."""
+        if self.rec_batch != 1:
+            order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1))
+            return [order[k:k + self.rec_batch] for k in range(0, len(order), self.rec_batch)]
+        floor = self.rec_min_width / 48.0
+        by_width: dict[int, list[int]] = {}
+        for i, c in enumerate(crops):
+            width = min(3200, int(48 * max(floor, c.shape[1] / max(c.shape[0], 1))))
+            by_width.setdefault(width, []).append(i)
+        return [idx[k:k + REC_SAME_WIDTH_BATCH] for _, idx in sorted(by_width.items())
+                for k in range(0, len(idx), REC_SAME_WIDTH_BATCH)]
 
     def recognize(self, image: "np.ndarray", quads: Sequence["np.ndarray"]) -> list[TextLine]:
         texts = self.recognize_crops([crop_quad(image, q) for q in quads])

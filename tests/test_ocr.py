@@ -140,3 +140,23 @@ def test_vertical_and_speck_boxes_are_not_read():
         box(100, 600, 900, 604),  # a rule fragment
     ]
     assert needed(quads, 2000, 1200) == [0, 2, 3]
+
+
+def test_same_width_batches_read_exactly_as_one_crop_per_call(settings):
+    import cv2
+
+    from intake.ocr import crop_quad
+
+    engine = ocr.get_engine(settings)
+    image = cv2.imread(str(realfile("guanshuicheng-invoice/vat_e_normal_tianjin_2019.png")))
+    crops = [crop_quad(image, q) for q in engine.detect(image)]
+    groups = engine._same_width_groups(crops)
+    assert sorted(i for g in groups for i in g) == list(range(len(crops)))
+    assert any(len(g) > 1 for g in groups) and max(len(g) for g in groups) <= ocr.REC_SAME_WIDTH_BATCH
+    resize = engine.rec.paddlex_predictor.pre_tfs["ReisizeNorm"]
+    for g in groups:  # a batch is only crops PaddleX turns into tensors of one shape
+        assert len({resize.resize(crops[i][:, :, ::-1]).shape for i in g}) == 1
+    alone = [(str(r["rec_text"]), float(r["rec_score"])) for c in crops for r in engine.rec.predict([c], batch_size=1)]
+    batched = engine.recognize_crops(crops)
+    assert [t for t, _ in batched] == [t for t, _ in alone]
+    assert np.allclose([s for _, s in batched], [s for _, s in alone], atol=1e-4)
