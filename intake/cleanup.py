@@ -291,17 +291,16 @@ def denoise(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     return cv2.medianBlur(image, 3)
 
 
-def form_ink_mask(image: np.ndarray) -> np.ndarray:
+def form_ink_mask(image: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray:
     """The form's own ink and the seal: warm hues (red, brown, orange), saturated. Printer ink is black or blue-black
     (hue ~120, or unsaturated), so the colour tells a label or a rule from a value printed on it."""
-    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV) if hsv is None else hsv
     hue, sat = hsv[:, :, 0], hsv[:, :, 1]
     return ((hue <= 30) | (hue >= 150)) & (sat >= 45)
 
 
-def _seal_area(image: np.ndarray) -> np.ndarray:
+def _seal_area(image: np.ndarray, hsv: np.ndarray) -> np.ndarray:
     """The seal as a filled region (its ring and lettering closed into one area), where print may lie under red ink."""
-    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
     hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
     seal = (((hue <= 10) | (hue >= 165)) & (sat >= 50) & (val >= 150)).astype(np.uint8)
     k = max(15, image.shape[1] // 60)
@@ -318,20 +317,20 @@ def _rules(form: np.ndarray) -> np.ndarray:
     return cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8)) > 0
 
 
-def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.ndarray] | None:
+def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Two views of a page printed on a coloured form: (rules and seal gone, labels kept) for finding text lines,
-    and (printer's ink only) for reading values; None on a page without form colour.
+    and (printer's ink only) for reading values, with the form-ink mask they came from; None on a page without form colour.
 
     Form ink is painted over from the paper around it (inpainting), so a value printed across a rule keeps
     its strokes; inside the seal the red channel stands for the page: the seal is pale there, print dark."""
-    form = form_ink_mask(image)
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    form = form_ink_mask(image, hsv)
     if form.mean() < 0.002:  # a black-and-white page: nothing to separate
         return None
-    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
     warm = (hsv[:, :, 0] <= 30) | (hsv[:, :, 0] >= 150)
     # The form ink's pale anti-aliased rim would otherwise survive as ghost outlines.
     rim = (cv2.dilate(form.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & warm & (hsv[:, :, 1] >= 15)
-    seal = _seal_area(image)
+    seal = _seal_area(image, hsv)
     content = cv2.inpaint(image, ((form | rim) & ~seal).astype(np.uint8), 2, cv2.INPAINT_TELEA)
     lines = cv2.inpaint(image, (_rules(form) & warm & ~seal).astype(np.uint8), 2, cv2.INPAINT_TELEA)
     if seal.any():
@@ -340,7 +339,7 @@ def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.n
         lines[seal] = grey[seal][:, None]
     ctx.keep("lines", lines)
     ctx.keep("content", content)
-    return lines, content
+    return lines, content, form
 
 
 @dataclass
@@ -351,6 +350,7 @@ class Views:
     detect: np.ndarray
     page: np.ndarray
     content: np.ndarray
+    form: np.ndarray | None = None  # form_ink_mask(page), when separate_ink made it (saves scan.value_boxes a pass)
 
 
 STEPS: list[tuple[str, Callable[[np.ndarray, CleanContext], np.ndarray]]] = [
@@ -394,4 +394,4 @@ def clean_views(page: Page, settings: Settings, engine: "PaddleEngine | None" = 
     views = separate_ink(unsealed, ctx) if content else None
     if views is None:
         return Views(detect=image, page=unsealed, content=unsealed)
-    return Views(detect=views[0], page=unsealed, content=views[1])
+    return Views(detect=views[0], page=unsealed, content=views[1], form=views[2])

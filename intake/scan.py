@@ -87,7 +87,7 @@ def value_boxes(views: "Views", quads: list[np.ndarray]) -> list[bool]:
 
     from intake.cleanup import form_ink_mask
 
-    form = form_ink_mask(views.page)
+    form = form_ink_mask(views.page) if views.form is None else views.form
     ink = cv2.cvtColor(views.page, cv2.COLOR_BGR2GRAY) < 170
     out = []
     for q in quads:

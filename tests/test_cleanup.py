@@ -182,7 +182,8 @@ def test_separate_ink_keeps_values_across_rules_and_drops_form_ink(settings):
     bgr, value, label = form_page()
     views = cleanup.separate_ink(bgr, CleanContext(settings))
     assert views is not None
-    lines, content = views
+    lines, content, form = views
+    assert (form == cleanup.form_ink_mask(bgr)).all()  # the mask handed on is the page's own
     dark = cv2.cvtColor(content, cv2.COLOR_BGR2GRAY) < 150
     assert dark[value].mean() > 0.95  # the value's strokes survive where the rule crossed them
     assert dark[label].mean() < 0.1  # the label is gone from the content view
