@@ -304,6 +304,10 @@ def _name_value(run: list[Piece]) -> str:
     return normal.name("".join(p.text for p in run))
 
 
+# The 密码区 prints rows of 0-9 < > + - * /; stripped to its digits one row looks like a tax id.
+_CIPHER_MARKS = re.compile(r"[<>*/+]")
+
+
 def _tax_id_value(run: list[Piece]) -> str:
     for p in run:
         candidate = normal.tax_id(p.text)
@@ -336,7 +340,7 @@ def _parties(layout: Layout, lab, split_y: float, make: FieldMaker, read) -> tup
         if hit is None:
             out.append(make("", []))
             continue
-        run = value_run(hit.tail, 3.0, stop_x=stop)
+        run = [p for p in value_run(hit.tail, 3.0, stop_x=stop) if not _CIPHER_MARKS.search(p.text)]
         out.append(make(read(run), run))
     return out[0], out[1]
 

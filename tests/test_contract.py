@@ -95,3 +95,13 @@ def test_stdout_is_only_the_json_in_a_real_process(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr
     json.loads(proc.stdout)
+
+
+def test_cipher_row_beside_an_empty_tax_id_is_not_a_tax_id():
+    """A person as buyer prints no tax id; the 密码区 row on that line, stripped to digits, must not become one."""
+    path = ROOT / "samples" / "set" / "e_normal_pdf_0003.pdf"
+    truth = json.loads(path.with_name(path.stem + ".truth.json").read_text())
+    assert truth["buyer_name"] == "个人" and truth["buyer_tax_id"] == ""
+    doc = json.loads(CliRunner().invoke(cli.main, ["extract", str(path), "--json"], catch_exceptions=False).stdout)
+    inv = doc["invoices"][0]
+    assert inv["buyer_tax_id"]["value"] == "" and inv["buyer_name"]["value"] == "个人"
