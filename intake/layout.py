@@ -14,36 +14,12 @@ from intake.pages import TextLine
 Box = tuple[float, float, float, float]
 
 
-@dataclass(frozen=True)
-class Piece:
-    """A TextLine or a slice of one (x interpolated by character position), keeping the reader's confidence."""
-
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    confidence: float = 1.0
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-    @property
-    def height(self) -> float:
-        return max(self.y1 - self.y0, 1e-6)
-
-    @property
-    def box(self) -> Box:
-        return (self.x0, self.y0, self.x1, self.y1)
+# A TextLine or a slice of one (x interpolated by character position), keeping the reader's confidence.
+Piece = TextLine
 
 
 def piece(line: TextLine) -> Piece:
-    return Piece(line.text, line.x0, line.y0, line.x1, line.y1, line.confidence)
+    return line
 
 
 def sub_piece(p: Piece, start: int, end: int) -> Piece:

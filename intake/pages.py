@@ -46,7 +46,8 @@ class TextLine:
 
     @property
     def height(self) -> float:
-        return self.y1 - self.y0
+        # Never zero: layout divides by it (a text layer can report a zero-height glyph run).
+        return max(self.y1 - self.y0, 1e-6)
 
 
 @dataclass
