@@ -297,16 +297,24 @@ def _check_type(ctx: _Ctx) -> None:
         verdict.flag(Reason.FORMAT_INVALID)
 
 
+def _present_where_printed(ctx: _Ctx, value: str, verdict: Verdict, *, printed_on: Any) -> bool:
+    """Codes 数电票 never print: a value there is invalid. Elsewhere a missing one is not_found on the
+    types that print it (and on an unknown type, which cannot say it is legitimately absent).
+    True when there is a value left to check."""
+    if ctx.type in DIGITAL_TYPES:
+        if value:
+            verdict.flag(Reason.FORMAT_INVALID)
+        return False
+    if not value:
+        if ctx.type in printed_on or ctx.type in ("", T.UNKNOWN):
+            verdict.flag(Reason.NOT_FOUND)
+        return False
+    return True
+
+
 def _check_code(ctx: _Ctx) -> None:
     code, verdict = ctx.values["invoice_code"], ctx.v("invoice_code")
-    if ctx.type in DIGITAL_TYPES:
-        if code:
-            verdict.flag(Reason.FORMAT_INVALID)
-        return
-    if not code:
-        # An unknown type cannot say the code is legitimately absent.
-        if ctx.type in CODE_LENGTHS or ctx.type in ("", T.UNKNOWN):
-            verdict.flag(Reason.NOT_FOUND)
+    if not _present_where_printed(ctx, code, verdict, printed_on=CODE_LENGTHS):
         return
     allowed = CODE_LENGTHS.get(ctx.type, (10, 12))
     if not code.isdigit() or len(code) not in allowed:
@@ -373,13 +381,7 @@ def _is_shenzhen(ctx: _Ctx) -> bool:
 
 def _check_check_code(ctx: _Ctx) -> None:
     value, verdict = ctx.values["check_code"], ctx.v("check_code")
-    if ctx.type in DIGITAL_TYPES:
-        if value:
-            verdict.flag(Reason.FORMAT_INVALID)
-        return
-    if not value:
-        if ctx.type in CHECK_CODE_TYPES or ctx.type in ("", T.UNKNOWN):
-            verdict.flag(Reason.NOT_FOUND)
+    if not _present_where_printed(ctx, value, verdict, printed_on=CHECK_CODE_TYPES):
         return
     if re.fullmatch(r"\d{20}", value) or (_is_shenzhen(ctx) and re.fullmatch(r"[0-9a-fA-F]{5}", value)):
         verdict.back("format_ok")
