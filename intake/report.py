@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from intake.invoice import FIELDS, KEY_FIELDS, Extraction, Status
+from intake.invoice import FIELDS, ITEM_FIELDS, KEY_FIELDS, Extraction, Status
 from intake.receive import Outcome
 
 out = Console(highlight=False, soft_wrap=False)
@@ -43,10 +43,10 @@ def print_extraction(result: Extraction) -> None:
         out.print(table)
         if inv.items:
             items = Table(title="Items")
-            for col in ("name", "spec", "unit", "quantity", "unit_price", "amount", "tax_rate", "tax"):
+            for col in ITEM_FIELDS:
                 items.add_column(col)
             for item in inv.items:
-                items.add_row(*[item[k].value if k in item else "" for k in ("name", "spec", "unit", "quantity", "unit_price", "amount", "tax_rate", "tax")])
+                items.add_row(*[item[k].value if k in item else "" for k in ITEM_FIELDS])
             out.print(items)
 
 
