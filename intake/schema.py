@@ -63,8 +63,6 @@ class InvoiceStatus(StrEnum):
     DUPLICATE = "duplicate"
 
 
-FINAL_STATUSES = (InvoiceStatus.ACCEPTED, InvoiceStatus.APPROVED)
-
 
 class TaskState(StrEnum):
     """open -> claimed (by one reviewer, until the claim expires) -> done | rejected."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.invoice import FIELDS, ITEM_FIELDS, DIGITAL_TYPES, FieldValue, Invoice, Status
+from intake.invoice import FIELDS, ITEM_FIELDS, FieldValue, Invoice, Status
 from intake.normal import to_decimal
 from intake.schema import (
     Document,
@@ -202,6 +201,3 @@ def invoice_from_record(rec: InvoiceRecord) -> Invoice:
     invoice.items = [items[k] for k in sorted(items)]
     return invoice
 
-
-def is_digital(values: dict[str, Any]) -> bool:
-    return values.get("invoice_type") in {t.value for t in DIGITAL_TYPES}
