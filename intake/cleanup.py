@@ -291,12 +291,18 @@ def denoise(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     return cv2.medianBlur(image, 3)
 
 
+def form_hue(hsv: np.ndarray) -> np.ndarray:
+    """Hues a form is printed in: warm (red, brown, orange: 发票联 and the seal) and green (抵扣联). Printer ink is
+    black or blue-black (OpenCV hue ~105–125, or unsaturated), so neither range takes it."""
+    hue = hsv[:, :, 0]
+    return (hue <= 30) | (hue >= 150) | ((hue >= 35) & (hue <= 95))
+
+
 def form_ink_mask(image: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray:
-    """The form's own ink and the seal: warm hues (red, brown, orange), saturated. Printer ink is black or blue-black
-    (hue ~120, or unsaturated), so the colour tells a label or a rule from a value printed on it."""
+    """The form's own ink and the seal: form hues (`form_hue`), saturated; the colour tells a label or a rule
+    from a value printed on it."""
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV) if hsv is None else hsv
-    hue, sat = hsv[:, :, 0], hsv[:, :, 1]
-    return ((hue <= 30) | (hue >= 150)) & (sat >= 45)
+    return form_hue(hsv) & (hsv[:, :, 1] >= 45)
 
 
 def _seal_area(image: np.ndarray, hsv: np.ndarray) -> np.ndarray:
@@ -327,7 +333,7 @@ def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.n
     form = form_ink_mask(image, hsv)
     if form.mean() < 0.002:  # a black-and-white page: nothing to separate
         return None
-    warm = (hsv[:, :, 0] <= 30) | (hsv[:, :, 0] >= 150)
+    warm = form_hue(hsv)
     # The form ink's pale anti-aliased rim would otherwise survive as ghost outlines.
     rim = (cv2.dilate(form.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & warm & (hsv[:, :, 1] >= 15)
     seal = _seal_area(image, hsv)

@@ -161,11 +161,13 @@ def test_clean_scan_is_not_cropped_into_its_content(settings):
     assert find_sheet(white, CleanContext(settings)) is white
 
 
-def form_page() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A brown-ink form (label, long rule) with a blue-black value printed across the rule: (image, value mask, label mask)."""
+BROWN, GREEN = (160, 70, 50), (38, 118, 72)  # 发票联 and 抵扣联 form ink
+
+
+def form_page(brown=BROWN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A coloured form (label, long rule) with a blue-black value printed across the rule: (image, value mask, label mask)."""
     im = Image.new("RGB", (1400, 400), "white")
     d = ImageDraw.Draw(im)
-    brown = (160, 70, 50)
     d.text((60, 150), "名    称:", fill=brown, font=font(34))
     label = np.asarray(im.convert("L")) < 200
     value = Image.new("L", im.size, 0)
@@ -178,8 +180,9 @@ def form_page() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return arr[:, :, ::-1].copy(), value_mask, label
 
 
-def test_separate_ink_keeps_values_across_rules_and_drops_form_ink(settings):
-    bgr, value, label = form_page()
+@pytest.mark.parametrize("form_colour", [BROWN, GREEN], ids=["brown", "green"])
+def test_separate_ink_keeps_values_across_rules_and_drops_form_ink(settings, form_colour):
+    bgr, value, label = form_page(form_colour)
     views = cleanup.separate_ink(bgr, CleanContext(settings))
     assert views is not None
     lines, content, form = views
@@ -198,10 +201,11 @@ def test_separate_ink_leaves_a_black_and_white_page_alone(settings):
     assert cleanup.separate_ink(document(1400, 900), CleanContext(settings)) is None
 
 
-def test_boxes_are_told_apart_by_ink_colour(settings):
+@pytest.mark.parametrize("form_colour", [BROWN, GREEN], ids=["brown", "green"])
+def test_boxes_are_told_apart_by_ink_colour(settings, form_colour):
     from intake.scan import value_boxes
 
-    bgr, value, label = form_page()
+    bgr, value, label = form_page(form_colour)
     page = Page(number=1, kind=PageKind.IMAGE, image=bgr)
     views = cleanup.clean_views(page, settings)
     quad = lambda m: np.float32([[m[1].min(), m[0].min()], [m[1].max(), m[0].min()], [m[1].max(), m[0].max()], [m[1].min(), m[0].max()]])
