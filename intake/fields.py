@@ -420,6 +420,20 @@ def _drawer(layout: Layout, words: Hit, make: FieldMaker) -> FieldValue:
     return make("", [])
 
 
+def margin_column(layout: Layout, x_from: float) -> float:
+    """Left edge of the copy's name printed down the right margin (第二联：抵扣联 购买方扣税凭证), one glyph per box,
+    right of x_from; +inf when there is none. Four or more lone glyphs stacked on one centre line make it."""
+    glyphs = sorted((p for p in layout.pieces if p.x0 > x_from and len(p.text.strip()) == 1
+                     and "\u4e00" <= p.text.strip() <= "\u9fff"), key=lambda p: (p.x0 + p.x1) / 2)
+    best: list = []
+    for i, g in enumerate(glyphs):
+        cx = (g.x0 + g.x1) / 2
+        column = [h for h in glyphs[i:] if (h.x0 + h.x1) / 2 - cx <= 0.6 * layout.char_height]
+        if len(column) > len(best):
+            best = column
+    return min(h.x0 for h in best) - 1 if len(best) >= 4 else float("inf")
+
+
 def _remarks(layout: Layout, words: Hit, width: float, make: FieldMaker) -> FieldValue:
     """备注: the text right of the 备/注 label, between the 价税合计 row and the signature row."""
     marks = [h for h in layout.find(LABELS["remarks"]) if h.y0 > words.y1 and len(h.label) <= 2]
@@ -427,9 +441,13 @@ def _remarks(layout: Layout, words: Hit, width: float, make: FieldMaker) -> Fiel
         return make("", [])
     mark = min(marks, key=lambda h: h.y0)
     signatures = [h for key in ("drawer",) for h in layout.find(LABELS[key]) if h.y0 > words.y1]
-    bottom = min((h.y0 for h in signatures), default=float("inf"))
-    region = (mark.x1 - 1, words.y1 + 0.5 * words.height, width + 1, bottom - 0.5)
+    # The signature row: 开票人 and, at its right end, 销售方：（章）.
+    stamp_row = [p.y0 for p in layout.pieces if p.y0 > words.y1 and p.text.strip().startswith("销售方")]
+    bottom = min([h.y0 for h in signatures] + stamp_row, default=float("inf"))
+    region = (mark.x1 - 1, words.y1 + 0.5 * words.height, margin_column(layout, mark.x1), bottom - 0.5)
     pieces = [p for p in layout.within(region) if p.x0 >= mark.x1 - 1]
+    # Print offset can set a remark onto the 备 label itself: the rest of that line is the remark's start.
+    pieces += [t for t in mark.tail if t not in pieces and region[0] <= t.cx <= region[2] and region[1] <= t.cy <= region[3]]
     if not pieces:
         return make("", [])
     lines = []

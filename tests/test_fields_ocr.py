@@ -175,3 +175,25 @@ def test_side_by_side_parties_left_is_the_buyer_even_when_the_right_sits_higher(
     assert inv.fields["seller_name"].value == "四川川海工程管理咨询有限公司"
     assert inv.fields["buyer_tax_id"].value == "91511002309361947N"
     assert inv.fields["seller_tax_id"].value == "91511002572793472P"
+
+
+def test_remarks_stop_at_the_margin_and_the_stamp_row_and_start_on_the_label():
+    """Paper 抵扣联: the copy's name runs down the right margin one glyph per box, 销售方：（章） closes the 备注 box at
+    the bottom, and print offset has set the first remark line onto the 备 label itself."""
+    from intake.fields import read_page
+
+    margin = [(ch, (1746, 560 + 34 * i, 1772, 590 + 34 * i), 0.99) for i, ch in enumerate("第二联抵扣联购买方扣税凭证")]
+    lines = _BODY + [
+        ("￥43191.00", (1276, 705, 1410, 745), 0.95),
+        ("￥2591.46", (1600, 705, 1720, 745), 0.95),
+        ("价税合计（大写）", (262, 768, 447, 804), 0.98),
+        ("肆万伍仟柒佰捌拾贰圆肆角陆分", (616, 790, 982, 818), 0.95),
+        ("备项目名称：青岛市办公楼改造工程", (1063, 843, 1429, 881), 0.95),
+        ("项目地址：青岛市黄岛区", (1097, 879, 1333, 908), 0.95),
+        ("注", (1061, 912, 1099, 950), 0.99),
+        ("开票人：王芳娟", (967, 963, 1151, 1000), 0.96),
+        ("销售方", (1343, 985, 1421, 1015), 0.99),
+        ("（章）", (1430, 985, 1480, 1015), 0.9),
+    ] + margin
+    inv = read_page(_page(lines)).invoice
+    assert inv.fields["remarks"].value == "项目名称：青岛市办公楼改造工程\n项目地址：青岛市黄岛区"
