@@ -202,13 +202,18 @@ def _profile_sharpness(mask: np.ndarray, angle: float) -> float:
 
 
 def skew_angle(image: np.ndarray) -> float:
-    """Small skew in degrees (counter-clockwise positive, as cv2) by the sharpest row profile of the ink; 0.0 when unsure."""
+    """Small skew in degrees (counter-clockwise positive, as cv2) by the sharpest row profile of the ink; 0.0 when unsure.
+
+    The 0.5° steps are first tried on a half-size copy of the ink (a quarter of the pixels), and only its three best
+    again at 1000 px (a photo's perspective can make two steps nearly tie); then the 0.1° steps around the best."""
     small, _ = _shrink(_gray(image), 1000)
     mask = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     if mask.mean() < 0.002:
         return 0.0
-    base = _profile_sharpness(mask, 0.0)
-    coarse = max(np.arange(-6, 6.01, 0.5), key=lambda a: _profile_sharpness(mask, a))
+    base = float(np.square(np.diff(mask.sum(axis=1, dtype=np.float64))).sum())  # the profile at 0°
+    half = cv2.resize(mask * np.uint8(255), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    steps = sorted(np.arange(-6, 6.01, 0.5), key=lambda a: -_profile_sharpness(half, a))
+    coarse = max(steps[:3], key=lambda a: _profile_sharpness(mask, a))
     best = max(np.arange(coarse - 0.5, coarse + 0.51, 0.1), key=lambda a: _profile_sharpness(mask, a))
     if _profile_sharpness(mask, best) < 1.05 * base:
         return 0.0
@@ -226,7 +231,7 @@ def deskew(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
 
 
 def _background(gray: np.ndarray) -> np.ndarray:
-    """The paper without the ink: a max filter removes strokes, then a blur smooths the light."""
+    """The paper without the ink: a max filter removes strokes, then a blur smooths the light (per channel of a colour image)."""
     small, scale = _shrink(gray, 600)
     k = max(3, small.shape[1] // 50) | 1
     bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
@@ -241,11 +246,9 @@ def even_light(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     if lo > 215 and hi - lo < 20:
         return image
     ctx.notes.append(f"evened light (paper {lo:.0f}..{hi:.0f})")
-    out = np.empty_like(image)
-    for c in range(3):
-        ch = _background(image[:, :, c]).astype(np.float32)
-        out[:, :, c] = np.clip(image[:, :, c].astype(np.float32) * (255.0 / np.maximum(ch, 1.0)), 0, 255)
-    return out
+    # Each channel by its own paper: the three backgrounds in one pass (OpenCV filters channels independently).
+    paper = _background(image).astype(np.float32)
+    return np.clip(image.astype(np.float32) * (255.0 / np.maximum(paper, 1.0)), 0, 255).astype(np.uint8)
 
 
 def red_ink_mask(image: np.ndarray) -> np.ndarray:
