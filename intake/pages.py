@@ -64,6 +64,8 @@ class Page:
     qr_payloads: list[str] = field(default_factory=list)
     # Filled by cleanup/OCR on the scan path: the image the boxes refer to.
     processed_image: "np.ndarray | None" = None
+    # Same geometry, printer's ink only (form ink and rules painted out): where values are read from.
+    content_image: "np.ndarray | None" = None
     notes: list[str] = field(default_factory=list)
 
     @property

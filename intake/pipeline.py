@@ -73,6 +73,13 @@ def check_and_score(invoices: list[Invoice], pages: list[Page], settings: Settin
         from intake.reread import second_look
 
         second_look(invoices, pages, settings)
+        # Then the party names against the form every company name has (place ↔ tax id, legal form).
+        from intake.names import check_names
+
+        if check_names(invoices, pages, settings):
+            for invoice in invoices:
+                validate(invoice)
+                score(invoice, settings)
 
 
 def extract_file(path: Path | str, settings: Settings, *, display_name: str | None = None) -> Extraction:

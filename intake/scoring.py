@@ -66,6 +66,9 @@ MISS: dict[str, float] = {
     # The same value from the field's lines cropped and prepared twice more (intake.reread): the same
     # engine, so errors repeat; measured on seeds 5000-5039, 4 of 16 wrong names were re-read the same.
     "reread_agrees": 0.4,
+    # The name's line read once more from the printer-ink view, decoded glyph by glyph (intake.names): the same
+    # text with every glyph >= 0.95. Seeds 5000-5079: 0 of 27 wrong names earned it (3 read the same, all < 0.86).
+    "glyphs_agree": 0.1,
 }
 
 # Overconfidence of the recognizer per field class: digits and short tokens, long CJK text.

@@ -1,0 +1,86 @@
+"""Company names against their form: place ↔ tax id division, legal ending, industry; glyphs corrected only where the recognizer saw the right one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from intake.glyphs import Glyph
+from intake.names import agreement, correct, form_score, places_of
+
+GUIYANG = "91520115M8W1M5R604"  # 520115: 贵州省 贵阳市 观山湖区
+CJK = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
+
+
+def glyphs(text: str, alternatives: dict[int, tuple[tuple[str, float], ...]] | None = None, prob: float = 0.9) -> list[Glyph]:
+    alternatives = alternatives or {}
+    return [Glyph(ch, prob, alternatives.get(i, ())) for i, ch in enumerate(text)]
+
+
+def test_places_come_from_the_tax_ids_division_code():
+    assert {"贵州省", "贵州", "贵阳市", "贵阳", "观山湖区"} <= set(places_of(GUIYANG))
+    assert {"北京市", "北京", "海淀区"} <= set(places_of("91110108MA01ABCD1X"))
+    assert {"广西", "南宁市"} <= set(places_of("91450100MA5K000000"))
+    assert places_of("91999999MA5K000000") == ()  # no such division
+    assert places_of("123") == ()
+
+
+def test_a_misread_place_glyph_is_corrected_when_the_recognizer_saw_the_right_one():
+    text = "责阳市盛达印刷有限公司"
+    fixed, place_ok = correct(text, glyphs(text, {0: (("贵", 0.03),)}), places_of(GUIYANG))
+    assert (fixed, place_ok) == ("贵阳市盛达印刷有限公司", True)
+
+
+def test_no_correction_without_the_recognizers_support():
+    text = "责阳市盛达印刷有限公司"
+    fixed, place_ok = correct(text, glyphs(text), places_of(GUIYANG))  # 贵 never among its alternatives
+    assert (fixed, place_ok) == (text, False)
+
+
+def test_a_place_in_brackets_the_ending_and_the_industry_are_corrected_too():
+    text = "明辰餐饮管理（责阳）有限去司"
+    alts = {7: (("贵", 0.2),), 12: (("公", 0.1),)}
+    assert correct(text, glyphs(text, alts), places_of(GUIYANG))[0] == "明辰餐饮管理（贵阳）有限公司"
+    text = "贵阳市盛通信息技木有限公司"
+    assert correct(text, glyphs(text, {8: (("术", 0.4),)}), places_of(GUIYANG))[0] == "贵阳市盛通信息技术有限公司"
+
+
+def test_the_trade_name_is_never_touched():
+    text = "贵阳市盛远印刷有限公司"  # 盛远 could be 盛达: nothing closed-set says so
+    assert correct(text, glyphs(text, {4: (("达", 0.4),)}), places_of(GUIYANG))[0] == text
+
+
+def test_form_score_counts_the_closed_set_parts():
+    pl = places_of("91110108MA01ABCD1X")
+    assert form_score("北京市远昌国际旅行社有限公司", pl) == 3
+    assert form_score("北京市远昌国际旅社有限公司", pl) == 2
+    assert form_score("利水：", pl) == 0
+
+
+def test_agreement_is_the_weakest_glyph_of_the_value_inside_the_read():
+    read = glyphs("称：") + [Glyph(c, p, ()) for c, p in zip("北京市隆润家具有限公司", [0.99] * 10 + [0.7])]
+    assert agreement("北京市隆润家具有限公司", read) == pytest.approx(0.7)
+    assert agreement("北京市隆闰家具有限公司", read) is None
+
+
+@pytest.mark.slow
+def test_the_glyph_reader_reads_a_printed_name_with_alternatives(tmp_path: Path):
+    """The real recognizer, run directly: a clean printed name comes back glyph for glyph, each glyph sure."""
+    from intake.glyphs import get_reader
+    from intake.settings import load_settings
+
+    try:
+        font = ImageFont.truetype(CJK, 40)
+    except OSError:
+        pytest.skip("no CJK font")
+    im = Image.new("RGB", (620, 64), "white")
+    ImageDraw.Draw(im).text((10, 8), "贵阳市盛达印刷有限公司", fill=(30, 30, 40), font=font)
+    crop = cv2.cvtColor(np.asarray(im), cv2.COLOR_RGB2BGR)
+    read = get_reader(load_settings(env={}, data_dir=tmp_path)).read(crop)
+    assert "".join(g.char for g in read) == "贵阳市盛达印刷有限公司"
+    assert min(g.prob for g in read) > 0.8
+    assert all(g.char not in dict(g.alternatives) for g in read)
