@@ -195,7 +195,7 @@ def repair_totals(inv: Invoice) -> list[str]:
         if len(agreed) == 1:
             established[n] = agreed.pop()
     if len(established) < 2:
-        return []
+        return _propose_missing(inv, read)
     a, t, s = (established.get(n) for n in names)
     if a is None:
         a = s - t
@@ -217,6 +217,37 @@ def repair_totals(inv: Invoice) -> list[str]:
 
 # A total computed from two established totals: trusted like a text layer, below a QR's own value.
 COMPUTED_CONFIDENCE = 0.99
+# A total not found on the page, proposed as the difference or sum of the two that were read: a reviewer's
+# starting point, never accepted (its source is `computed`, its score below any threshold), and no
+# evidence for the other two (validate drops their sum_ok: the sum closes by construction).
+PROPOSED_CONFIDENCE = 0.5
+
+
+def _propose_missing(inv: Invoice, read: dict) -> list[str]:
+    from decimal import Decimal
+
+    from intake.validate import PROPOSED
+
+    f = inv.fields
+    names = ("total_amount", "total_tax", "amount_with_tax")
+    missing = [n for n in names if read[n] is None and not f[n].value]
+    if len(missing) != 1:
+        return []
+    a, t, s = (read[n] for n in names)
+    if a is None:
+        a = s - t
+    elif t is None:
+        t = s - a
+    else:
+        s = a + t
+    # Amount and tax carry the total's sign, and tax is a fraction of the amount (rates are at most 17%).
+    if s == 0 or (a >= 0) != (s >= 0) or (t != 0 and (t >= 0) != (s >= 0)) or abs(t) > abs(a) * Decimal("0.17"):
+        return []
+    n = missing[0]
+    value = {"total_amount": a, "total_tax": t, "amount_with_tax": s}[n]
+    f[n] = FieldValue(value=f"{value:.2f}", source=Source.COMPUTED, raw_confidence=PROPOSED_CONFIDENCE,
+                      box=f[n].box, page=f[n].page, support=[PROPOSED])
+    return [n]
 
 
 # --- preparations ---------------------------------------------------------------------

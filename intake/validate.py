@@ -71,6 +71,8 @@ TAX_SUM_TOLERANCE_PER_LINE = Decimal("0.01")
 TAX_SUM_TOLERANCE_MAX = Decimal("0.06")
 
 MONEY_FIELDS = ("total_amount", "total_tax", "amount_with_tax")
+# Marks a total proposed as the difference of the two others read (intake.reread): no check may lean on it.
+PROPOSED = "from_difference"
 # Characters of the 密码区 cipher block: a name containing them has swallowed cipher text.
 CIPHER_CHARS = re.compile(r"[<>*/+]")
 # The 大写 amount read where a name should be: no name is made of capital numerals alone.
@@ -182,6 +184,10 @@ def validate(invoice: Invoice, *, today: date | None = None) -> None:
     )
     for name, verdict in findings.fields.items():
         _apply(invoice.fields[name], verdict)
+    if any(PROPOSED in invoice.fields[n].support for n in MONEY_FIELDS):
+        # One total was proposed from the other two (intake.reread): their sum closes by construction.
+        for n in MONEY_FIELDS:
+            invoice.fields[n].support = [s for s in invoice.fields[n].support if s != "sum_ok"]
     for item, verdicts in zip(invoice.items, findings.items):
         for name, verdict in verdicts.items():
             if name in item:

@@ -52,6 +52,29 @@ def test_one_source_per_total_is_not_enough():
     assert repair_totals(inv) == []
 
 
+def test_a_total_lost_under_the_seal_is_proposed_for_review_and_lends_no_evidence():
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    inv = ocr_invoice({**TOTALS, "total_tax": "", "amount_in_words": ""})  # no QR, no words: one read per total
+    assert repair_totals(inv) == ["total_tax"]
+    validate(inv)
+    score(inv, load_settings(env={}))
+    tax = inv.fields["total_tax"]
+    assert (tax.value, tax.source, tax.status) == ("19225.20", Source.COMPUTED, "needs_review")
+    # The sum closes because we made it close: it confirms neither of the two figures that were read.
+    assert not any("sum_ok" in inv.fields[n].support for n in ("total_amount", "total_tax", "amount_with_tax"))
+    assert inv.fields["amount_with_tax"].status == "needs_review"
+
+
+def test_no_proposal_from_figures_that_cannot_be_an_invoice():
+    # A tax bigger than 17% of the amount: one of the two reads is wrong, nothing to propose.
+    assert repair_totals(ocr_invoice({"total_amount": "100.00", "amount_with_tax": "150.00"})) == []
+    # Two totals missing: nothing to take a difference of.
+    assert repair_totals(ocr_invoice({"amount_with_tax": "150.00"})) == []
+
+
 def test_closed_totals_and_text_layers_are_left_alone():
     assert repair_totals(ocr_invoice(TOTALS, qr=QR_PRE_TAX)) == []
     inv = ocr_invoice({**TOTALS, "total_tax": "20.00"}, qr=QR_PRE_TAX)
