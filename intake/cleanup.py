@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -326,6 +329,20 @@ def _rules(form: np.ndarray) -> np.ndarray:
     return cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8)) > 0
 
 
+_SIDE: "tuple[int, ThreadPoolExecutor] | None" = None
+_SIDE_LOCK = threading.Lock()
+
+
+def _side() -> ThreadPoolExecutor:
+    """One extra thread for an OpenCV call that can run beside another: the process's own (a forked child gets a new
+    one; the parent's thread did not come with it), made on first use."""
+    global _SIDE
+    with _SIDE_LOCK:
+        if _SIDE is None or _SIDE[0] != os.getpid():
+            _SIDE = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="cleanup"))
+        return _SIDE[1]
+
+
 def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Two views of a page printed on a coloured form: (rules and seal gone, labels kept) for finding text lines,
     and (printer's ink only) for reading values, with the form-ink mask they came from; None on a page without form colour.
@@ -340,8 +357,12 @@ def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.n
     # The form ink's pale anti-aliased rim would otherwise survive as ghost outlines.
     rim = (cv2.dilate(form.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & warm & (hsv[:, :, 1] >= 15)
     seal = _seal_area(image, hsv)
+    # The two inpaintings are independent and each runs on one core (OpenCV's inpaint is serial, and lets go of the
+    # GIL): with a second core the rules' runs beside the form ink's.
+    rules = (_rules(form) & warm & ~seal).astype(np.uint8)
+    pending = _side().submit(cv2.inpaint, image, rules, 2, cv2.INPAINT_TELEA) if cv2.getNumThreads() > 1 else None
     content = cv2.inpaint(image, ((form | rim) & ~seal).astype(np.uint8), 2, cv2.INPAINT_TELEA)
-    lines = cv2.inpaint(image, (_rules(form) & warm & ~seal).astype(np.uint8), 2, cv2.INPAINT_TELEA)
+    lines = pending.result() if pending is not None else cv2.inpaint(image, rules, 2, cv2.INPAINT_TELEA)
     if seal.any():
         grey = np.clip((image[:, :, 2].astype(np.float32) - 40) * (255.0 / 170), 0, 255).astype(np.uint8)
         content[seal] = grey[seal][:, None]

@@ -8,6 +8,7 @@ import sys
 import shutil
 import threading
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -194,6 +195,11 @@ REC_MIN_WIDTH = 96
 # the input it would see alone. About half an invoice's boxes are short labels and numbers padded to the floor.
 REC_BATCH = 1
 REC_SAME_WIDTH_BATCH = 8
+# With several threads, recognizer calls run side by side, each on one core (a single-threaded session called from
+# a pool), instead of one call at a time split across the cores: most crops are short (48 × 96..300 px), which
+# intra-op threads split poorly (2 threads: 1.4× on a 96-px crop), and a split call waits for its slowest thread
+# whenever another process holds a core. Same session, same tensors: the same reads, to the last digit of the score.
+REC_PARALLEL = True
 
 
 def thread_count(settings: Settings) -> int:
@@ -219,6 +225,7 @@ class PaddleEngine:
         except ImportError as e:
             raise OcrEngineError(f"paddleocr is not installed: {e}") from e
         engine_config: dict = {"intra_op_num_threads": threads} if threads > 0 else {}
+        parallel = REC_PARALLEL and threads > 1
         self.threads = threads
         try:
             self.det = TextDetection(
@@ -226,13 +233,41 @@ class PaddleEngine:
                 limit_side_len=960, limit_type="max", device="cpu",
             )
             self.rec = TextRecognition(
-                model_name=rec_name, model_dir=str(rec_dir), engine="onnxruntime", engine_config=engine_config,
-                device="cpu",
+                model_name=rec_name, model_dir=str(rec_dir), engine="onnxruntime",
+                engine_config={"intra_op_num_threads": 1} if parallel else engine_config, device="cpu",
             )
         except Exception as e:  # paddlex raises bare Exceptions and ValueErrors
             raise OcrEngineError(f"cannot load the OCR models: {e}") from e
         self.rec_batch = REC_BATCH
         self.rec_min_width = self._lower_width_floor(REC_MIN_WIDTH)
+        self._rec_steps = self._direct_steps()
+        if parallel and self._rec_steps is None:  # predict is not safe to call from two threads: one call at a time
+            log.warning("recognition runs one call at a time on one thread")
+        self.rec_workers = threads if parallel and self._rec_steps is not None else 1
+        self._pool: tuple[int, ThreadPoolExecutor] | None = None
+        self._pool_lock = threading.Lock()
+
+    def _direct_steps(self) -> tuple | None:
+        """PaddleX's own recognizer steps (read, resize-normalize, batch, onnxruntime runner, CTC decode), to call
+        without its predictor loop, whose batch sampler keeps per-call state (`predict` is not safe from two threads).
+        None when PaddleX no longer has them (an internal: checked, not assumed)."""
+        try:
+            p = self.rec.paddlex_predictor
+            steps = (p.pre_tfs["Read"], p.pre_tfs["ReisizeNorm"], p.pre_tfs["ToBatch"], p.runner, p.post_op)
+            if set(p.pre_tfs) != {"Read", "ReisizeNorm", "ToBatch"} or not all(callable(f) for f in steps):
+                raise TypeError("unexpected recognizer steps")
+            return steps
+        except (AttributeError, KeyError, TypeError):
+            log.warning("PaddleX changed its recognizer predictor; recognition goes through predict")
+            return None
+
+    def _recognize_group(self, crops: list["np.ndarray"]) -> list[tuple[str, float]]:
+        """One recognizer call, computed exactly as `rec.predict(crops, batch_size=len(crops))` computes it."""
+        if self._rec_steps is None:
+            return [(str(r["rec_text"]), float(r["rec_score"])) for r in self.rec.predict(crops, batch_size=len(crops))]
+        read, resize, to_batch, runner, decode = self._rec_steps
+        texts, scores = decode(runner(x=to_batch(resize(read(list(crops))))))
+        return [(str(t), float(s)) for t, s in zip(texts, scores)]
 
     def _lower_width_floor(self, width: int) -> int:
         """Set the recognizer's minimum crop width; PaddleX keeps it in its resize step (an internal: checked, not assumed)."""
@@ -256,18 +291,32 @@ class PaddleEngine:
         return quads
 
     def recognize_crops(self, crops: Sequence["np.ndarray"]) -> list[tuple[str, float]]:
-        """Text and score per crop; crops go in width order so batches pad little."""
+        """Text and score per crop: crops of one tensor width share a call, calls run side by side on `rec_workers` threads."""
         if not crops:
             return []
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        groups = self._same_width_groups(crops)
         try:
-            for group in self._same_width_groups(crops):
-                results = self.rec.predict([crops[i] for i in group], batch_size=len(group))
-                for i, res in zip(group, results):
-                    out[i] = (str(res["rec_text"]), float(res["rec_score"]))
+            if self.rec_workers > 1 and len(groups) > 1:
+                # Widest calls first, so that no core is left with a long one at the end.
+                groups.sort(key=lambda g: -sum(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in g))
+                results = self._workers().map(lambda g: self._recognize_group([crops[i] for i in g]), groups)
+            else:
+                results = (self._recognize_group([crops[i] for i in g]) for g in groups)
+            for group, reads in zip(groups, results):
+                for i, res in zip(group, reads):
+                    out[i] = res
         except Exception as e:
             raise OcrEngineError(f"text recognition failed: {e}") from e
         return out
+
+    def _workers(self) -> ThreadPoolExecutor:
+        """The pool for recognizer calls: this process's own (a forked child makes a new one; the parent's threads
+        did not come with it)."""
+        with self._pool_lock:
+            if self._pool is None or self._pool[0] != os.getpid():
+                self._pool = (os.getpid(), ThreadPoolExecutor(self.rec_workers, thread_name_prefix="ocr-rec"))
+            return self._pool[1]
 
     def _same_width_groups(self, crops: Sequence["np.ndarray"]) -> list[list[int]]:
         """Crop indices in calls: crops that PaddleX resizes to the same tensor width together (up to

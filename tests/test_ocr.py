@@ -160,3 +160,26 @@ def test_same_width_batches_read_exactly_as_one_crop_per_call(settings):
     batched = engine.recognize_crops(crops)
     assert [t for t, _ in batched] == [t for t, _ in alone]
     assert np.allclose([s for _, s in batched], [s for _, s in alone], atol=1e-4)
+
+
+def test_calls_side_by_side_read_exactly_as_one_at_a_time(settings):
+    """With more than one thread, recognizer calls run concurrently on a pool; each read is the one a lone call gives."""
+    import cv2
+
+    from intake.ocr import crop_quad
+
+    engine = ocr.PaddleEngine(*_model_dirs(settings), threads=2)
+    assert engine.rec_workers == 2
+    image = cv2.imread(str(realfile("guanshuicheng-invoice/vat_e_normal_tianjin_2019.png")))
+    crops = [crop_quad(image, q) for q in engine.detect(image)]
+    side_by_side = engine.recognize_crops(crops)
+    assert len(engine._same_width_groups(crops)) > 1 and any(t for t, _ in side_by_side)
+    engine.rec_workers = 1
+    assert engine.recognize_crops(crops) == side_by_side
+    alone = [engine.recognize_crops([c])[0] for c in crops]
+    assert [t for t, _ in alone] == [t for t, _ in side_by_side]
+
+
+def _model_dirs(settings):
+    det, rec = ocr.model_set(settings.ocr_model)
+    return ocr.prepare_model_dir(det, settings), det.name, ocr.prepare_model_dir(rec, settings), rec.name
