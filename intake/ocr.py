@@ -297,8 +297,13 @@ class PaddleEngine:
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         groups = self._same_width_groups(crops)
         try:
-            if self.rec_workers > 1 and len(groups) > 1:
-                # Widest calls first, so that no core is left with a long one at the end.
+            if self.rec_workers > 1 and len(crops) > 1:
+                # Fewer calls than workers (three orientation chunks of one width): split them, each part is still
+                # crops of one width. Then widest calls first, so that no core is left with a long one at the end.
+                while len(groups) < self.rec_workers and max(len(g) for g in groups) > 1:
+                    big = max(groups, key=len)
+                    groups.remove(big)
+                    groups += [big[: len(big) // 2], big[len(big) // 2:]]
                 groups.sort(key=lambda g: -sum(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in g))
                 results = self._workers().map(lambda g: self._recognize_group([crops[i] for i in g]), groups)
             else:
