@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 FACT = "place_agrees"
 # The name read a third time, from the printer-ink view with our own decoding, glyph for glyph the same,
-# every glyph at least SURE (on seeds 5000-5079 no wrong name read the same way scored above 0.86).
+# every glyph at least SURE (seeds 5000-5079: 3 of 15 wrong names were read the same way, none above 0.86;
+# 95 of 139 right names earned it).
 AGREE = "glyphs_agree"
 SURE = 0.95
 # The recognizer's probability for the lexicon's character at a misread glyph, at least.
