@@ -6,7 +6,7 @@ import itertools
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -349,6 +349,16 @@ def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.n
 
     Form ink is painted over from the paper around it (inpainting), so a value printed across a rule keeps
     its strokes; inside the seal the red channel stands for the page: the seal is pale there, print dark."""
+    views = _separate(image, ctx)
+    if views is None:
+        return None
+    lines, content, form = views
+    return lines, content.result() if isinstance(content, Future) else content, form
+
+
+def _separate(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, "np.ndarray | Future", np.ndarray] | None:
+    """`separate_ink`, with the printer-ink view still being painted on a second thread when there is a second core
+    (values are read from it only after detection, which runs on the lines view meanwhile)."""
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
     form = form_ink_mask(image, hsv)
     if form.mean() < 0.002:  # a black-and-white page: nothing to separate
@@ -357,30 +367,42 @@ def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.n
     # The form ink's pale anti-aliased rim would otherwise survive as ghost outlines.
     rim = (cv2.dilate(form.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & warm & (hsv[:, :, 1] >= 15)
     seal = _seal_area(image, hsv)
-    # The two inpaintings are independent and each runs on one core (OpenCV's inpaint is serial, and lets go of the
-    # GIL): with a second core the rules' runs beside the form ink's.
-    rules = (_rules(form) & warm & ~seal).astype(np.uint8)
-    pending = _side().submit(cv2.inpaint, image, rules, 2, cv2.INPAINT_TELEA) if cv2.getNumThreads() > 1 else None
-    content = cv2.inpaint(image, ((form | rim) & ~seal).astype(np.uint8), 2, cv2.INPAINT_TELEA)
-    lines = pending.result() if pending is not None else cv2.inpaint(image, rules, 2, cv2.INPAINT_TELEA)
-    if seal.any():
-        grey = np.clip((image[:, :, 2].astype(np.float32) - 40) * (255.0 / 170), 0, 255).astype(np.uint8)
-        content[seal] = grey[seal][:, None]
+    grey = np.clip((image[:, :, 2].astype(np.float32) - 40) * (255.0 / 170), 0, 255).astype(np.uint8) if seal.any() else None
+    content_mask = ((form | rim) & ~seal).astype(np.uint8)
+
+    def paint_content() -> np.ndarray:
+        content = cv2.inpaint(image, content_mask, 2, cv2.INPAINT_TELEA)
+        if grey is not None:
+            content[seal] = grey[seal][:, None]
+        ctx.keep("content", content)
+        return content
+
+    # OpenCV's inpaint is serial and lets go of the GIL: with a second core the form ink's runs beside the rest.
+    content = _side().submit(paint_content) if cv2.getNumThreads() > 1 else paint_content()
+    lines = cv2.inpaint(image, (_rules(form) & warm & ~seal).astype(np.uint8), 2, cv2.INPAINT_TELEA)
+    if grey is not None:
         lines[seal] = grey[seal][:, None]
     ctx.keep("lines", lines)
-    ctx.keep("content", content)
     return lines, content, form
 
 
-@dataclass
 class Views:
     """One cleaned page three ways, same geometry: `detect` (seal and rules gone; boxes are found here), `page`
-    (form ink kept: labels are read here), `content` (printer ink only: values are read here)."""
+    (form ink kept: labels are read here), `content` (printer ink only: values are read here; may still be being
+    painted on another thread, and is waited for on first use), and `form`: form_ink_mask(page) when separate_ink
+    made it (saves scan.value_boxes a pass). `separated`: whether content is a view of its own, not the page."""
 
-    detect: np.ndarray
-    page: np.ndarray
-    content: np.ndarray
-    form: np.ndarray | None = None  # form_ink_mask(page), when separate_ink made it (saves scan.value_boxes a pass)
+    def __init__(self, detect: np.ndarray, page: np.ndarray, content: "np.ndarray | Future",
+                 form: np.ndarray | None = None) -> None:
+        self.detect, self.page, self.form = detect, page, form
+        self._content = content
+        self.separated = content is not page
+
+    @property
+    def content(self) -> np.ndarray:
+        if isinstance(self._content, Future):
+            self._content = self._content.result()
+        return self._content
 
 
 STEPS: list[tuple[str, Callable[[np.ndarray, CleanContext], np.ndarray]]] = [
@@ -421,7 +443,7 @@ def clean_views(page: Page, settings: Settings, engine: "PaddleEngine | None" = 
             unsealed = cv2.medianBlur(unsealed, 3)
         image = out
     page.notes.extend(ctx.notes)
-    views = separate_ink(unsealed, ctx) if content else None
+    views = _separate(unsealed, ctx) if content else None
     if views is None:
         return Views(detect=image, page=unsealed, content=unsealed)
     return Views(detect=views[0], page=unsealed, content=views[1], form=views[2])

@@ -162,10 +162,10 @@ def read_scanned_pages(pages: list[Page], settings: Settings, timings: dict[str,
         views = clean_views(page, settings, engine, content=SEPARATE_INK)
         image = views.detect
         timings["cleanup"] = timings.get("cleanup", 0.0) + time.perf_counter() - t
-        page.lines = read_page(image, engine, timings, views if views.content is not views.page else None)
+        page.lines = read_page(image, engine, timings, views if views.separated else None)
         # The second look (intake.reread) crops from here: the page as printed, not the views the first read saw,
         # so that its agreement is some evidence (reading the content view twice repeats the first read's errors).
-        page.processed_image = views.page if views.content is not views.page else image
-        page.content_image = views.content if views.content is not views.page else image
+        page.processed_image = views.page if views.separated else image
+        page.content_image = views.content if views.separated else image
         # Boxes refer to the processed image, so the page's size does too.
         page.height, page.width = float(image.shape[0]), float(image.shape[1])

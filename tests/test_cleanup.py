@@ -201,6 +201,18 @@ def test_separate_ink_leaves_a_black_and_white_page_alone(settings):
     assert cleanup.separate_ink(document(1400, 900), CleanContext(settings)) is None
 
 
+def test_clean_views_hand_on_the_printer_ink_view_painted_beside_the_rest(settings):
+    bgr, value, label = form_page(BROWN)
+    views = cleanup.clean_views(Page(number=1, kind=PageKind.IMAGE, image=bgr), settings)
+    assert views.separated and views.content is not views.page
+    lines, content, form = cleanup.separate_ink(views.page, CleanContext(settings))
+    assert np.array_equal(views.content, content) and np.array_equal(views.detect, lines)
+    names = sorted(p.name for p in settings.keep_temp.iterdir())
+    assert any(n.endswith("_content.png") for n in names) and any(n.endswith("_lines.png") for n in names)
+    plain = cleanup.clean_views(Page(number=1, kind=PageKind.IMAGE, image=document(1400, 900)), settings)
+    assert not plain.separated and plain.content is plain.page
+
+
 @pytest.mark.parametrize("form_colour", [BROWN, GREEN], ids=["brown", "green"])
 def test_boxes_are_told_apart_by_ink_colour(settings, form_colour):
     from intake.scan import value_boxes
