@@ -73,7 +73,7 @@ class InlineDispatcher:
         admission = self._queue.popleft()
         started = time.perf_counter()
         result = extract_safely(_source(admission), self.settings, display_name=admission.path)
-        return [finish(self.db, admission, result, seconds=time.perf_counter() - started)]
+        return [finish(self.db, admission, result, seconds=time.perf_counter() - started, settings=self.settings)]
 
     @property
     def in_flight(self) -> int:
@@ -199,7 +199,7 @@ class PoolDispatcher:
                 result, seconds = Failure("worker_crashed", f"{admission.path}: the worker process died reading this file"), 0.0
             except Exception as e:  # e.g. a result that cannot be pickled: record it, keep the batch going
                 result, seconds = Failure("internal_error", f"{admission.path}: {e.__class__.__name__}: {e}"), 0.0
-            outcomes.append(finish(self.db, admission, result, seconds=seconds))
+            outcomes.append(finish(self.db, admission, result, seconds=seconds, settings=self.settings))
         if retry:
             self._restart()
             # The crash broke every pending future; the ones not yet seen are resent with their count unchanged.

@@ -51,7 +51,13 @@ class Reason(StrEnum):
     DATE_IMPLAUSIBLE = "date_implausible"
     UNVERIFIED = "unverified"
     DUPLICATE = "duplicate"
+    # intake.parties: the name held against the known-parties register for its tax id.
+    PARTY_REGISTER = "party_register"
+    PARTY_MISMATCH = "party_mismatch"
 
+
+# Doubts of the reading itself, not derived by validation or scoring: kept when a stored record is checked again.
+READING_REASONS = frozenset({Reason.PARTY_REGISTER, Reason.PARTY_MISMATCH})
 
 FIELDS: tuple[str, ...] = (
     "invoice_type",

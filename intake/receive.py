@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
+from intake import parties
 from intake.database import Database
 from intake.errors import IntakeError
 from intake.invoice import Extraction
@@ -149,8 +150,14 @@ def extract_safely(path: str, settings: Settings, *, display_name: str | None = 
         return Failure("internal_error", f"{display_name or path}: {e.__class__.__name__}: {e}{at}")
 
 
-def finish(db: Database, admission: Admission, result: Extraction | Failure, *, seconds: float = 0.0) -> Outcome:
-    """Write the result in one transaction; the document ends `done` or `failed`."""
+def finish(
+    db: Database, admission: Admission, result: Extraction | Failure, *, seconds: float = 0.0, settings: Settings | None = None
+) -> Outcome:
+    """Write the result in one transaction; the document ends `done` or `failed`.
+
+    Scanned party names are held against the known-parties register first (intake.parties), and the
+    parties this result confirms are remembered, in the same transaction as the records.
+    """
     shown = admission.path
     with db.session() as s:
         doc = s.get(Document, admission.document_id)
@@ -169,8 +176,13 @@ def finish(db: Database, admission: Admission, result: Extraction | Failure, *, 
             f"{result.page_count} page(s), {len(result.invoices)} invoice(s), type {result.detected_type}", seconds,
         )
         outcome = Outcome(shown, "recorded", doc.id, admission.sha256, seconds=seconds)
+        _check_parties(s, doc.id, shown, result, settings)
         for invoice in result.invoices:
             rec = record_invoice(s, doc, invoice)
+            for party in parties.confirmed_parties(invoice.fields):
+                if parties.remember(s, party, invoice_id=rec.id, by="intake"):
+                    _event(s, doc.id, shown, "party", EventOutcome.INFO, "party_learned",
+                           f"known party {party.tax_id} = {party.name} (from the {party.source} of invoice #{rec.id})")
             outcome.invoices += 1
             outcome.invoice_ids.append(rec.id)
             if rec.status == InvoiceStatus.NEEDS_REVIEW:
@@ -185,6 +197,23 @@ def finish(db: Database, admission: Admission, result: Extraction | Failure, *, 
         return outcome
 
 
+def _check_parties(session, document_id: int, shown: str, result: Extraction, settings: Settings | None) -> None:  # type: ignore[no-untyped-def]
+    """Scanned names against the register's names for their tax ids; the invoices are validated and scored again."""
+    known = parties.lookup(session, parties.tax_ids_of(result.invoices))
+    if not known:
+        return
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    settings = settings or load_settings(env={})
+    for invoice in result.invoices:
+        for note in parties.check_parties(invoice, known):
+            _event(session, document_id, shown, "party", EventOutcome.INFO, "party_checked", note)
+        validate(invoice)
+        score(invoice, settings)
+
+
 def receive_file(
     db: Database, settings: Settings, path: Path, *, channel: str = "cli", batch: str = "", shown: str | None = None
 ) -> Outcome:
@@ -195,7 +224,7 @@ def receive_file(
         return admission.settled
     source = admission.stored_path or admission.path
     result = extract_safely(source, settings, display_name=admission.path)
-    return finish(db, admission, result, seconds=time.perf_counter() - started)
+    return finish(db, admission, result, seconds=time.perf_counter() - started, settings=settings)
 
 
 

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from intake import normal
+from intake import normal, parties
 from intake.errors import (
     ClaimHeldError,
     InvalidValueError,
@@ -633,6 +633,10 @@ def approve(session: Session, principal: Principal, invoice_id: int, *, version:
     note = reason or (f"approved with unresolved checks on {', '.join(open_fields)}" if open_fields else "")
     _audit(session, rec, principal, "approve", old=InvoiceStatus.NEEDS_REVIEW, new=InvoiceStatus.APPROVED, reason=note)
     _event(session, rec, principal, "approved", f"invoice #{rec.id} approved by {principal.username}")
+    # A person has read these names off the page: the next scan of the same parties is checked against them.
+    for party in parties.confirmed_parties(invoice_from_record(rec).fields, approved=True):
+        if parties.remember(session, party, invoice_id=rec.id, by=principal.username):
+            _event(session, rec, principal, "party", f"known party {party.tax_id} = {party.name} (approved by {principal.username})")
     session.flush()
     return {"id": rec.id, "version": rec.version, "status": rec.status}
 

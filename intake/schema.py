@@ -177,6 +177,9 @@ class FieldRecord(Base):
     source: Mapped[str] = mapped_column(String(16))
     bbox: Mapped[Optional[list[float]]] = mapped_column(JSON)
     page: Mapped[int] = mapped_column(Integer, default=1)
+    # The facts that backed the value when it was read (reread_agrees, glyphs_agree, party_known …), kept so
+    # that re-scoring after a reviewer's edit elsewhere judges this field on the same evidence.
+    support: Mapped[Optional[list[str]]] = mapped_column(JSON)
 
     invoice: Mapped[InvoiceRecord] = relationship(back_populates="field_values")
 
@@ -255,6 +258,19 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class PartyRecord(Base):
+    """A known party: the name a 纳税人识别号 stands for, as confirmed by a text layer, a reviewer or an import."""
+
+    __tablename__ = "parties"
+
+    tax_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(16))  # text_layer, reviewer, import
+    invoice_id: Mapped[Optional[int]] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AuditEntry(Base):

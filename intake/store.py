@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.invoice import FIELDS, ITEM_FIELDS, FieldValue, Invoice, Status
+from intake.invoice import FIELDS, ITEM_FIELDS, READING_REASONS, FieldValue, Invoice, Status
 from intake.normal import to_decimal
 from intake.schema import (
     Document,
@@ -97,6 +97,7 @@ def _field_record(name: str, fv: FieldValue, position: int) -> FieldRecord:
         source=str(fv.source),
         bbox=[float(v) for v in fv.box] if fv.box is not None else None,
         page=fv.page,
+        support=list(fv.support),
     )
 
 
@@ -189,7 +190,9 @@ def invoice_from_record(rec: InvoiceRecord) -> Invoice:
             raw_confidence=float(fr.raw_confidence if fr.raw_confidence is not None else (fr.confidence or 0.0)),
             box=tuple(fr.bbox) if fr.bbox else None,  # type: ignore[arg-type]
             page=fr.page,
-            reasons=[],
+            # Validation and scoring reasons are derived again; a reading's own doubts (intake.parties) are kept.
+            reasons=[r for r in (fr.reasons or []) if r in READING_REASONS],
+            support=list(fr.support or []),
             confidence=float(fr.confidence or 0.0),
             status=fr.status,
             found=bool(fr.value) or fr.status == Status.ACCEPTED,

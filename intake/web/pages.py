@@ -67,6 +67,8 @@ REASON_TEXT = {
     "date_implausible": "date is implausible",
     "unverified": "not verified",
     "duplicate": "duplicate invoice",
+    "party_register": "name taken from the known parties for this tax id: check it",
+    "party_mismatch": "differs from the known name for this tax id",
 }
 TYPE_TEXT = {
     "vat_special": "增值税专用发票",
