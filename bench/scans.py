@@ -265,6 +265,7 @@ def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, s
                    f"straight-through {k.straight_through}/{k.invoices}")
     out += ["  " + e for e in g.errors[:60]]
     out += [f"  {r.name}: {r.error}" for r in gen if r.error]
+    out += known_parties(gen, settings)
 
     images, others = real_cases()
     if images:
@@ -291,6 +292,42 @@ def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, s
 
 
 _baselines = baselines
+
+
+# --- the known-parties register (intake.parties) ----------------------------------------
+
+
+def known_parties(results: list[Result], settings) -> list[str]:
+    """The same readings held against a register: holding the clerk's own company (the buyer), holding every
+    party, and holding every tax id under another company's name (a renamed party: nothing may be accepted wrong)."""
+    import copy
+
+    from intake.parties import check_parties
+    from intake.scoring import score
+    from intake.validate import validate
+
+    cases = [r for r in results if r.extraction and r.truth]
+    names = [r.truth.get(f, "") for r in cases for f in ("buyer_name", "seller_name")]
+    registers = {
+        "own company known": lambda t, i: {t["buyer_tax_id"]: t["buyer_name"]},
+        "every party known": lambda t, i: {t["buyer_tax_id"]: t["buyer_name"], t["seller_tax_id"]: t["seller_name"]},
+        "every tax id renamed": lambda t, i: {t["buyer_tax_id"]: names[(2 * i + 7) % len(names)],
+                                             t["seller_tax_id"]: names[(2 * i + 8) % len(names)]},
+    }
+    out = []
+    for title, register in registers.items():
+        t = Tally()
+        for i, r in enumerate(cases):
+            ex = copy.deepcopy(r.extraction)
+            for inv in ex.invoices:
+                check_parties(inv, register(r.truth, i))
+                validate(inv)
+                score(inv, settings)
+            t.add_extraction(r.name, ex, [r.truth])
+        out.append(f"register: {title:22s} accuracy {100.0 * t.correct / max(t.fields, 1):.2f}%, accepted wrong "
+                   f"{t.accepted_wrong}/{t.accepted}, straight-through {t.straight_through}/{t.invoices} "
+                   f"({100.0 * t.straight_through / max(t.invoices, 1):.1f}%)")
+    return out
 
 
 # --- calibration (see intake/scoring.py for the method and the figures) -------------
