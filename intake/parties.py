@@ -12,6 +12,7 @@ can be held against it:
   name is proposed in its place, in review (reason `party_register`), with the scan's reading in
   the log — a buyer name mistyped by the seller (抬头错误) must be seen by a person, not
   silently repaired;
+- it was not found on the page: the known name is proposed the same way (source `computed`);
 - it differs otherwise: the value stays as read, in review (reason `party_mismatch`): a renamed
   company, a wrong tax id on the invoice, or a misread that a reviewer settles.
 
@@ -82,6 +83,11 @@ def check_parties(invoice: Invoice, known: Mapping[str, str]) -> list[str]:
             continue
         if fv.value == registered:
             fv.back(FACT)
+        elif not fv.value:
+            # Not found on the page (lost under a seal, off the crop): the register's name, for a person to confirm.
+            invoice.fields[name_field] = FieldValue(
+                value=registered, source=Source.COMPUTED, raw_confidence=PROPOSED_FACTOR, page=fv.page, reasons=[PROPOSED])
+            notes.append(f"{name_field}: not found on the page; the register knows {tax.value} as {registered!r} (proposed)")
         elif near(fv.value, registered):
             invoice.fields[name_field] = FieldValue(
                 value=registered, source=Source.OCR, raw_confidence=fv.raw_confidence * PROPOSED_FACTOR, box=fv.box,

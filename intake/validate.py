@@ -107,6 +107,9 @@ class Verdict:
         if fact not in self.support:
             self.support.append(fact)
 
+    def clear(self, reason: str) -> None:
+        self.reasons = [r for r in self.reasons if r != str(reason)]
+
 
 @dataclass
 class Findings:
@@ -476,7 +479,12 @@ def _check_words(ctx: _Ctx) -> None:
         ctx.v("amount_with_tax").back("words_agree")
     else:
         verdict.flag(Reason.WORDS_FIGURES_MISMATCH)
-        ctx.v("amount_with_tax").flag(Reason.WORDS_FIGURES_MISMATCH)
+        amount, tax = _money(ctx.values["total_amount"]), _money(ctx.values["total_tax"])
+        if amount is None or tax is None or amount + tax != total:
+            # Only when the figures do not confirm one another is the total as suspect as the words: a wrong
+            # 价税合计 that still closes amount + tax needs a second, compensating misread; a long line of
+            # 大写 glyphs misread once does not.
+            ctx.v("amount_with_tax").flag(Reason.WORDS_FIGURES_MISMATCH)
 
 
 def _totals_closed(ctx: _Ctx) -> bool:
@@ -600,6 +608,10 @@ def _check_qr(ctx: _Ctx) -> None:
         same = _money(ours) == _money(from_qr) if name in MONEY_FIELDS else ours == from_qr
         if same:
             ctx.v(name).back("qr_agrees")
+            if name in MONEY_FIELDS:
+                # The QR's copy confirms this figure: the totals that do not add up point at the other two.
+                ctx.v(name).clear(Reason.SUM_MISMATCH)
+                ctx.v(name).clear(Reason.WORDS_FIGURES_MISMATCH)
         else:
             ctx.v(name).flag(Reason.QR_MISMATCH)
     # Shenzhen verify URLs end their hash with the printed 5-character 校验码 (both real

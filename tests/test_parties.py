@@ -63,6 +63,16 @@ def test_a_slip_of_a_glyph_is_proposed_from_the_register_but_stays_in_review(set
     assert "器戒" in notes[0]  # the scan's own reading is kept in the log
 
 
+def test_a_name_not_found_is_proposed_from_the_register(settings):
+    inv = scored(scanned(""), settings)
+    assert "not_found" in inv.fields["seller_name"].reasons
+    parties.check_parties(inv, {SELLER_ID: "广州市汇嘉鑫医疗器械股份有限公司"})
+    scored(inv, settings)
+    fv = inv.fields["seller_name"]
+    assert (fv.value, fv.source, fv.status) == ("广州市汇嘉鑫医疗器械股份有限公司", "computed", "needs_review")
+    assert fv.reasons == ["party_register"]
+
+
 def test_another_name_is_flagged_not_replaced_even_when_read_with_confidence(settings):
     inv = scored(scanned("广州市汇嘉鑫医疗器械股份有限公司", raw=0.9999), settings)
     inv.fields["seller_name"].support.append("glyphs_agree")

@@ -133,16 +133,20 @@ def test_tax_id_rules(value, reasons_, support):
     assert tax_id_verdict(value) == (reasons_, support)
 
 
-def test_sum_mismatch_flags_the_three_totals():
+def test_sum_mismatch_flags_the_totals_the_qr_does_not_confirm():
     inv = digital_special()
     inv.fields["total_tax"].value = "251.38"
     validate(inv, today=TODAY)
     assert reasons(inv) == {
         "total_amount": ["sum_mismatch"],
         "total_tax": ["sum_mismatch"],
-        "amount_with_tax": ["sum_mismatch"],
+        # 价税合计 equals the QR's amount: the sum that does not close points at the other two.
         "items.0.tax": ["sum_mismatch"],  # lines no longer add up to the 合计 税额
     }
+    assert "qr_agrees" in inv.fields["amount_with_tax"].support
+    inv.qr_payload = None
+    validate(inv, today=TODAY)
+    assert reasons(inv)["amount_with_tax"] == ["sum_mismatch"]
 
 
 def test_line_amount_that_breaks_rate_and_item_sum_points_at_the_line_when_the_totals_close():
@@ -216,14 +220,16 @@ def test_tax_sum_within_per_line_rounding_is_tolerated_but_not_support():
     }
 
 
-def test_words_mismatch():
+def test_words_mismatch_blames_the_words_when_the_figures_close():
     inv = digital_special()
     inv.fields["amount_in_words"].value = "肆仟肆佰肆拾捌圆整"
+    inv.qr_payload = None
     validate(inv, today=TODAY)
-    assert reasons(inv) == {
-        "amount_with_tax": ["words_figures_mismatch"],
-        "amount_in_words": ["words_figures_mismatch"],
-    }
+    # 金额 + 税额 = 价税合计: the three figures confirm one another; the 大写 is the odd one out.
+    assert reasons(inv) == {"amount_in_words": ["words_figures_mismatch"]}
+    inv.fields["total_tax"].value = "251.38"
+    validate(inv, today=TODAY)
+    assert reasons(inv)["amount_with_tax"] == ["sum_mismatch", "words_figures_mismatch"]
 
 
 def test_unreadable_words_are_format_invalid_only():
@@ -354,7 +360,6 @@ def test_review_path_and_invoice_path_agree():
     assert edited == reasons(inv)
     assert edited == {
         "seller_tax_id": ["format_invalid"],
-        "amount_with_tax": ["words_figures_mismatch"],
         "amount_in_words": ["words_figures_mismatch"],
     }
 
