@@ -233,6 +233,10 @@ def detail(session: Session, principal: Principal, invoice_id: int) -> dict[str,
         {name: _field_dict(by_slot[(pos, name)]) for name in ITEM_FIELDS if (pos, name) in by_slot} for pos in positions
     ]
     out["needs_review"] = any(out[n]["status"] != Status.ACCEPTED for n in FIELDS if n in _key_fields())
+    # The names the known-parties register holds for these tax ids, where they differ from the value: a hint.
+    known = parties.lookup(session, [out[i]["value"] for _, i in parties.PAIRS])
+    out["known_names"] = {n: known[out[i]["value"]] for n, i in parties.PAIRS
+                          if known.get(out[i]["value"]) and known[out[i]["value"]] != out[n]["value"]}
     out["qr_payload"] = rec.qr_payload
     task = rec.task
     out["task"] = (

@@ -154,6 +154,46 @@ def test_reject_with_a_reason_and_confirm_a_field_by_keyboard(server, browser, d
     assert actions == ["accept", "reject"]
 
 
+def test_a_name_the_register_knows_is_offered_and_taken_with_one_click(server, browser, db, settings):
+    """A scanned seller name that differs from the name the register holds for its tax id: the screen says so,
+    offers the known name, and one click puts it in the field, saved and audited like any edit."""
+    from intake import parties
+    from intake.invoice import Extraction, FieldValue, Source
+    from intake.pipeline import extract_file
+    from intake.receive import admit, finish
+    from test_review import realfile
+
+    admission = admit(db, settings, realfile(DIGITAL), channel="upload")
+    ex = extract_file(admission.stored_path, settings, display_name=admission.path)
+    inv = ex.invoices[0]
+    known = inv.fields["seller_name"].value
+    inv.fields["seller_name"] = FieldValue(value="某某贸易公司", source=Source.OCR, raw_confidence=0.6)
+    with db.session() as s:
+        parties.remember(s, parties.Party(inv.fields["seller_tax_id"].value, known), by="test")
+        users.add_user(s, "rita", "reviewer-pass-1", "reviewer")
+    invoice_id = finish(db, admission, Extraction(source=ex.source, sha256=ex.sha256, invoices=[inv], detected_type=ex.detected_type,
+                                                  page_count=ex.page_count), settings=settings).invoice_ids[0]
+    page = browser.new_page(viewport={"width": 1500, "height": 950})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, server, "rita", "reviewer-pass-1")
+    page.goto(f"{server}/invoices/{invoice_id}")
+    row = page.locator('.frow.flagged[data-slot="seller_name"]')
+    assert "differs from the known name for this tax id" in row.locator(".why").inner_text()
+    offer = row.locator("button.use-known")
+    assert offer.inner_text() == known
+    offer.click()
+    assert page.input_value("#f-seller_name") == known
+    assert row.get_attribute("class").split().count("edited") == 1
+    page.keyboard.press("Alt+s")
+    page.wait_for_url("**saved=1*")
+    assert page.locator('.frow.flagged[data-slot="seller_name"]').count() == 0
+    assert errors == []
+    with db.session() as s:
+        edits = [(a.field, a.old, a.new) for a in s.scalars(sa.select(AuditEntry).where(AuditEntry.invoice_id == invoice_id))]
+    assert edits == [("seller_name", "某某贸易公司", known)]
+
+
 # ---------------------------------------------------------------- screenshots for docs/
 
 SCREENSHOT_SET = [

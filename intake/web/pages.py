@@ -252,6 +252,7 @@ def _field_rows(det: dict[str, Any], pi, page: int, problems: dict[str, list[str
             "box": None,
             "crop": None,
             "multiline": slot == "remarks",
+            "known": det.get("known_names", {}).get(slot, "") if flagged else "",
         }
         if pi is not None and fd.get("bbox") and fd.get("page", page) == page:
             box = box_pixels(pi, fd["bbox"], fd.get("source", ""))

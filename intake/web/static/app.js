@@ -136,6 +136,16 @@ function initInvoice() {
       }
     });
   });
+  // A name the register knows for this tax id: one click puts it in the field (saved like any edit).
+  document.querySelectorAll("button.use-known").forEach((b) => {
+    b.addEventListener("click", () => {
+      const f = document.getElementById("f-" + b.dataset.slot);
+      if (!f || f.readOnly) return;
+      f.value = b.dataset.value;
+      f.dispatchEvent(new Event("input"));
+      f.focus();
+    });
+  });
   document.querySelectorAll("rect[data-slot]").forEach((r) => {
     r.style.pointerEvents = "all";
     r.style.cursor = "pointer";
