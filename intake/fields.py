@@ -148,6 +148,8 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         f["invoice_number"] = ocrfields.vote(numbers, make) or f["invoice_number"]
     if not f["check_code"].value:
         f["check_code"] = ocrfields.spaced_check_code(layout, limit, make) or f["check_code"]
+    if not f["issue_date"].value:
+        f["issue_date"] = ocrfields.header_date(layout, limit, make) or f["issue_date"]
     table_top = columns.y0 if columns is not None else min(words.y0, 0.45 * height)
     buyer_zone = ocrfields._Zone(0.0, table_top)
     seller_zone = ocrfields._Zone(words.y1, height)
@@ -161,7 +163,7 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         if v.count("（") != v.count("）") or (v and not _whole_name(v)):
             f[name].raw_confidence *= 0.5
     if not f["total_amount"].value and not f["total_tax"].value:
-        found = ocrfields.totals_by_figures(layout, words.cy, words.height, width, make)
+        found = ocrfields.totals_by_figures(layout, words.cy, words.height, width, make, f["amount_with_tax"].value)
         if found:
             f["total_amount"], f["total_tax"] = found
 

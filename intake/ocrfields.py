@@ -29,10 +29,19 @@ _NAME_LABEL = re.compile(r"^.{0,8}?(?:名\s*称|称|识.号|别号|纳税人\S{0
 _FORM_LABEL = re.compile(r"机器|[编综]号|开票|日期|校验|代码|号码|合计|大写|小写|密码|识别|纳税人|开户|地址"
                          r"|[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{3}")
 _TAXID_LABEL = re.compile(r"^.*?(?:识别号|信用代码|代码)\s*[:：]?\s*")
+# The 纳税人识别号 label as OCR misreads it ("税人识例号：", "纳税入识测号：", "纳税人识别:", "内税人识别5："): what stands
+# before a colon (or, without one, before the first digit or letter) and holds at least two of the label's glyphs.
+_TAXID_LABEL_READ = (re.compile(r"^([^:：]{2,12})[:：]\s*"), re.compile(r"^([^0-9A-Za-z]{2,12}?)\s*(?=[0-9A-Z])"))
+_TAXID_LABEL_GLYPHS = set("纳税人识别号")
+# A name found above a tax id whose label was misread keeps this share of its recognizer score (it goes to review):
+# on seeds 5000-5079 one of four such names had a glyph wrong ("弘天品" for 弘天晶) at a score of 0.975.
+MISREAD_BLOCK_FACTOR = 0.5
 _TAXID = re.compile(r"[0-9A-Z]{15,20}")
 # USCC has no I, O, S, V, Z: a recognizer's letter there is a look-alike digit.
 _USCC_FIX = str.maketrans({"O": "0", "I": "1", "Z": "2", "S": "5"})
-_MONEY_TOKEN = re.compile(r"^[¥￥Y羊半]?\s*(-?\d[\d,]*\.\d{2})$")
+_MONEY_TOKEN = re.compile(r"^[¥￥Y羊半]?\s*(-?\d[\d,]*\.\d{2})[-_—]?$")
+# A ¥ figure whose point the recognizer lost ("￥214185"): the 合计 figures always print two decimals.
+_MONEY_NO_POINT = re.compile(r"^[¥￥]\s*(-?\d{3,})[-_—]?$")
 
 
 @dataclass
@@ -96,6 +105,23 @@ def vote(cands: list[tuple[str, Piece]], make) -> FieldValue | None:
     return fv
 
 
+# A date as the header prints it, whole: 2022年12月02日.
+_FULL_DATE = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def header_date(layout: Layout, limit: float, make) -> FieldValue | None:
+    """The 开票日期 by its shape when its label was misread ("开票三期："): the first whole 年月日 date in the header band."""
+    for p in sorted(layout.pieces, key=lambda p: (p.cy, p.x0)):
+        if p.cy >= limit:
+            continue
+        m = _FULL_DATE.search(normal.halfwidth_ascii(p.text))
+        if m:
+            value = normal.iso_date(m.group(0))
+            if value:
+                return make(value, [p])
+    return None
+
+
 def spaced_check_code(layout: Layout, limit: float, make) -> FieldValue | None:
     for p in sorted(layout.pieces, key=lambda p: p.cy):
         if p.cy >= limit:
@@ -111,6 +137,8 @@ def _tax_id_of(p: Piece) -> str:
     """The tax id a piece holds on its own (after a label), or ""; pieces with other CJK text (bank, address) hold none."""
     raw = normal.halfwidth_ascii(p.text).upper()
     t = _TAXID_LABEL.sub("", raw) if _CJK.search(raw) else raw
+    if t == raw and _CJK.search(raw):
+        t = _misread_label_stripped(raw)
     labelled = t != raw
     if re.search(r"\d{4,5}\s\d{4,5}\s\d{4,5}", t):
         return ""  # a spaced 校验码
@@ -131,19 +159,49 @@ def _tax_id_of(p: Piece) -> str:
     return value
 
 
+def _under_misread_label(p: Piece) -> bool:
+    """Whether the piece's tax id was found only by a misread label ("税人识例号："): the block reads poorly."""
+    raw = normal.halfwidth_ascii(p.text).upper()
+    return bool(_CJK.search(raw)) and _TAXID_LABEL.sub("", raw) == raw and _misread_label_stripped(raw) != raw
+
+
+def _misread_label_stripped(raw: str) -> str:
+    """The text after a misread tax-id label, or the text as it was when no such label starts it."""
+    for pattern in _TAXID_LABEL_READ:
+        m = pattern.match(raw)
+        if m and len(set(m.group(1)) & _TAXID_LABEL_GLYPHS) >= 2:
+            return raw[m.end():]
+    return raw
+
+
+def _value_x0(p: Piece) -> float:
+    """Where the tax id itself starts in its piece (after a label read into the same box), by glyph widths:
+    an ideograph (or a full-width colon) is about twice as wide as a digit."""
+    text = re.sub(r"\s+", "", normal.halfwidth_ascii(p.text).upper())
+    starts = [m.start() for m in re.finditer(r"[0-9A-Z]{15,21}", text)]
+    if not starts or not starts[-1]:
+        return p.x0
+    widths = [2 if _CJK.match(ch) or ch in ":：、，（）" else 1 for ch in text]
+    return p.x0 + (p.x1 - p.x0) * sum(widths[: starts[-1]]) / sum(widths)
+
+
 def _right_stop(layout: Layout, zone: _Zone, width: float) -> float:
     marks = [p.x0 for p in layout.pieces if zone.y0 <= p.cy <= zone.y1 and p.text.strip() in _RIGHT_MARKS and p.cx > 0.35 * width]
     return min(marks) if marks else width
 
 
 def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
-    """The name row above a tax id: the nearest text row (within three rows) in the tax id's column."""
+    """The name row above a tax id: the nearest text row (within three rows) in the tax id's column.
+
+    The name is printed in the value column, so a piece that ends before the tax id's own first glyph is in the
+    label column (a label misread as "利水：", "称录：", a stray mark) and no part of the name."""
     h = max(t.height, layout.char_height)
+    vx0 = _value_x0(t)
     cands = []
     for p in layout.pieces:
         if not (t.cy - 3.2 * h <= p.cy <= t.cy - 0.35 * h) or p.x0 >= stop_x:
             continue
-        if p.x1 < t.x0 - 3 * h or p.x0 > t.x1:
+        if p.x1 < t.x0 - 3 * h or p.x0 > t.x1 or p.x1 <= vx0:
             continue
         text = _name_text(p.text)
         if len(_CJK.findall(text)) < 2 or re.search(r"\d{4}\s*年|[<>*/+]{2}", text) or _FORM_LABEL.search(text):
@@ -207,29 +265,60 @@ def parties(layout: Layout, buyer_zone: _Zone, seller_zone: _Zone | None, width:
         name_pieces = _name_for(layout, p, stop)
         name = "".join(_name_text(q.text) for q in name_pieces)
         out[f"{side}_name"] = make(name, name_pieces if name else [])
+        if name and _under_misread_label(p):
+            # The block's labels came out misread: its name, which nothing else checks, may have a glyph wrong too.
+            out[f"{side}_name"].raw_confidence *= MISREAD_BLOCK_FACTOR
     return out
 
 
-def totals_by_figures(layout: Layout, words_cy: float, words_h: float, width: float, make):
-    """The 合计 row without its label: the two ¥ figures on the nearest row above the words row."""
+def _figure(text: str) -> tuple[str, bool] | None:
+    """(amount, whether its point was restored) for a piece that is one printed figure, else None."""
+    t = re.sub(r"(?<=\d)[:;：](?=\d{2}$)", ".", normal.halfwidth_ascii(text).replace(" ", ""))
+    m = _MONEY_TOKEN.match(t)
+    if m:
+        return m.group(1), False
+    m = _MONEY_NO_POINT.match(t)
+    if m:
+        digits = m.group(1)
+        return f"{digits[:-2]}.{digits[-2:]}", True
+    return None
+
+
+def totals_by_figures(layout: Layout, words_cy: float, words_h: float, width: float, make, with_tax: str = ""):
+    """The 合计 row without its label: the two ¥ figures on the nearest row above the words row.
+
+    An impact printer's offset can set the 合计 figures down onto the words row, and the recognizer can drop a
+    figure's point; such a pair is taken only when it closes amount + tax = the 价税合计 figure read."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        total = Decimal(normal.money(with_tax)) if with_tax else None
+    except (InvalidOperation, ValueError):
+        total = None
     cands = []
     for p in layout.pieces:
-        if not (words_cy - 3.5 * words_h < p.cy < words_cy - 0.5 * words_h) or p.cx < 0.35 * width:
+        if not (words_cy - 3.5 * words_h < p.cy < words_cy + 0.5 * words_h) or p.cx < 0.35 * width:
             continue
-        m = _MONEY_TOKEN.match(re.sub(r"(?<=\d)[:;：](?=\d{2}$)", ".", normal.halfwidth_ascii(p.text).replace(" ", "")))
-        if m:
-            cands.append((p, m.group(1)))
+        fig = _figure(p.text)
+        if fig:
+            cands.append((p, *fig))
     if not cands:
         return None
-    # The lowest row holding two figures (the 小写 figure may sit just above its own row).
-    for lowest in sorted(cands, key=lambda c: -c[0].cy):
-        row = sorted((c for c in cands if abs(c[0].cy - lowest[0].cy) < 0.6 * lowest[0].height), key=lambda c: c[0].x0)
-        if len(row) == 2:
-            break
-    else:
-        return None
-    (pa, a), (pt, t) = row
-    return make(normal.money(a), [pa]), make(normal.money(t), [pt])
+    above = [c for c in cands if c[0].cy < words_cy - 0.5 * words_h]
+    # The lowest row holding two figures (the 小写 figure may sit just above its own row); then, failing that, a
+    # row down to the words row or with a point restored, when its figures close the sum.
+    for pool, must_close in ((above, False), (cands, True)):
+        for lowest in sorted(pool, key=lambda c: -c[0].cy):
+            row = sorted((c for c in pool if abs(c[0].cy - lowest[0].cy) < 0.6 * lowest[0].height), key=lambda c: c[0].x0)
+            if len(row) != 2:
+                continue
+            (pa, a, fixed_a), (pt, t, fixed_t) = row
+            closes = total is not None and Decimal(normal.money(a)) + Decimal(normal.money(t)) == total
+            if closes or not (must_close or fixed_a or fixed_t):
+                return make(normal.money(a), [pa]), make(normal.money(t), [pt])
+            if not must_close:
+                break  # as before: the lowest row of two above the words row, or none
+    return None
 
 
 # --- the QR as a source ---------------------------------------------------------

@@ -106,6 +106,57 @@ def form_mark(text: str) -> bool:
     return len(t) <= 2 and not any("\u4e00" <= ch <= "\u9fff" for ch in t)
 
 
+# A figure read up to its decimal point or one digit past it ("￥798.", "￥4896.8"): the printed ¥ figures always carry
+# two decimals, so the detector stopped short of the last digits. A figure printed into the margin's vertical
+# copy name (第二联：抵扣联 购买方…) is split there, its cents going into the glyph's box ("YO购") or lost.
+# Only a ¥ figure (a quantity or a price may have one decimal) or a figure ending in its point.
+_CUT_FIGURE = re.compile(r"^(?:[¥￥Y]\s*-?\d[\d,]*\.\d?|-?\d[\d,]*\.)$")
+_WHOLE_FIGURE = re.compile(r"^[¥￥Y]?\s*-?\d[\d,]*\.\d{2}")
+# How far the box is widened to the right, in line heights, tried in turn until the figure reads whole.
+FIGURE_WIDENING = (0.5, 1.0, 1.5, 2.0)
+
+
+def _figure_digits(text: str) -> str:
+    return re.sub(r"[^\d.]", "", text)
+
+
+def widened(q: np.ndarray, by: float) -> np.ndarray:
+    """The quad lengthened to the right by `by` times its height, along its own slant."""
+    out = q.astype(np.float32).copy()
+    h = float(np.linalg.norm(q[3] - q[0]))
+    for left, right in ((0, 1), (3, 2)):
+        d = q[right] - q[left]
+        n = float(np.linalg.norm(d)) or 1.0
+        out[right] = q[right] + d / n * by * h
+    return out
+
+
+def complete_figures(engine: "PaddleEngine", images: list[np.ndarray], quads: list[np.ndarray],
+                     texts: list[tuple[str, float]]) -> tuple[list[np.ndarray], list[tuple[str, float]]]:
+    """Figures cut short of their cents, read again from a box widened to the right until they read whole.
+
+    The wider read counts only when it starts with what was read (the widening adds digits, it does not change
+    them); the box then ends where the figure does (the glyph read past it is dropped)."""
+    from intake.ocr import crop_quad
+
+    quads, texts = list(quads), list(texts)
+    for i, (text, _score) in enumerate(texts):
+        if not _CUT_FIGURE.match(text.strip()):
+            continue
+        for by in FIGURE_WIDENING:
+            q = widened(quads[i], by)
+            (again, score), = engine.recognize_crops([crop_quad(images[i], q)])
+            again = again.strip()
+            m = _WHOLE_FIGURE.match(again)
+            if m and _figure_digits(m.group(0)).startswith(_figure_digits(text)):
+                share = len(m.group(0)) / max(len(again), 1)
+                q[1] = q[0] + (q[1] - q[0]) * share
+                q[2] = q[3] + (q[2] - q[3]) * share
+                quads[i], texts[i] = q, (m.group(0), score)
+                break
+    return quads, texts
+
+
 def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float], views: "Views | None" = None) -> list:
     """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to confirm it), not four.
 
@@ -128,11 +179,18 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
             skip = set(cipher)
     quads = [q for i, q in enumerate(quads) if i not in skip]
     if views is None:
-        lines = engine.recognize(image, quads)
+        # engine.recognize(image, quads), with cut figures completed.
+        images = [image] * len(quads)
+        texts = engine.recognize_crops([crop_quad(image, q) for q in quads])
+        quads, texts = complete_figures(engine, images, quads, texts)
+        lines = [TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()), x1=float(q[:, 0].max()),
+                          y1=float(q[:, 1].max()), confidence=score) for q, (text, score) in zip(quads, texts) if text.strip()]
     else:
         values = value_boxes(views, quads)
         # Values from the printer-ink view; labels from the detection view (rules gone, the title legible under the seal).
-        texts = engine.recognize_crops([crop_quad(views.content if v else views.detect, q) for q, v in zip(quads, values)])
+        images = [views.content if v else views.detect for v in values]
+        texts = engine.recognize_crops([crop_quad(im, q) for im, q in zip(images, quads)])
+        quads, texts = complete_figures(engine, images, quads, texts)
         lines = [TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()), x1=float(q[:, 0].max()),
                           y1=float(q[:, 1].max()), confidence=score)
                  for q, v, (text, score) in zip(quads, values, texts) if text.strip() and (v or not form_mark(text))]
