@@ -540,18 +540,19 @@ def parties() -> None:
 @parties.command("add")
 @click.argument("tax_id")
 @click.argument("name")
+@click.option("--own", is_flag=True, help="One of our own companies: invoices whose buyer is none of these go to review (buyer_not_ours).")
 @with_settings
-def parties_add(tax_id: str, name: str, settings: Settings) -> None:
-    """Add or rename one known party (your own company, a regular supplier).
+def parties_add(tax_id: str, name: str, own: bool, settings: Settings) -> None:
+    """Add or rename one known party (your own company with --own, a regular supplier).
 
-    Example: intake parties add 91110108MA01C3RN8X 北京示例科技有限公司
+    Example: intake parties add 91440106MA5ALQ0M3X 广州市汇嘉鑫医疗器械股份有限公司 --own
     """
     from intake.parties import checked, remember
 
     party = checked(tax_id, name)
     with open_db(settings).session() as s:
-        changed = remember(s, party, by="cli")
-    click.echo(f"{party.tax_id}\t{party.name}\t{'added' if changed else 'unchanged'}")
+        changed = remember(s, party, by="cli", own=True if own else None)
+    click.echo(f"{party.tax_id}\t{party.name}{'  (own)' if own else ''}\t{'added or changed' if changed else 'unchanged'}")
 
 
 @parties.command("import")
@@ -583,7 +584,7 @@ def parties_list(search: str, settings: Settings) -> None:
 
     with open_db(settings).session() as s:
         for p in listing(s, search):
-            click.echo(f"{p.tax_id}\t{p.name}\t{p.source}\t{p.updated_by}\t{p.updated_at:%Y-%m-%d %H:%M}")
+            click.echo(f"{p.tax_id}\t{p.name}\t{'own' if p.own else p.source}\t{p.updated_by}\t{p.updated_at:%Y-%m-%d %H:%M}")
 
 
 @main.group()

@@ -54,10 +54,12 @@ class Reason(StrEnum):
     # intake.parties: the name held against the known-parties register for its tax id.
     PARTY_REGISTER = "party_register"
     PARTY_MISMATCH = "party_mismatch"
+    # The register marks our own companies, and the buyer's tax id is none of them (抬头错误).
+    BUYER_NOT_OURS = "buyer_not_ours"
 
 
 # Doubts of the reading itself, not derived by validation or scoring: kept when a stored record is checked again.
-READING_REASONS = frozenset({Reason.PARTY_REGISTER, Reason.PARTY_MISMATCH})
+READING_REASONS = frozenset({Reason.PARTY_REGISTER, Reason.PARTY_MISMATCH, Reason.BUYER_NOT_OURS})
 
 FIELDS: tuple[str, ...] = (
     "invoice_type",

@@ -27,9 +27,10 @@ import csv
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Collection, Iterable, Mapping
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake.errors import InputFileError, InvalidValueError
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 FACT = "party_known"
 PROPOSED = Reason.PARTY_REGISTER
 MISMATCH = Reason.PARTY_MISMATCH
+NOT_OURS = Reason.BUYER_NOT_OURS
 PAIRS = (("buyer_name", "buyer_tax_id"), ("seller_name", "seller_tax_id"))
 # Sources a register entry may come from; a scan (ocr) is never one of them.
 LEARN_FROM = frozenset({Source.TEXT_LAYER, Source.REVIEWER})
@@ -68,66 +70,114 @@ def near(read: str, known: str) -> bool:
     return n is not None and 0 < n <= 2 and n * 4 < len(known)
 
 
-def check_parties(invoice: Invoice, known: Mapping[str, str]) -> list[str]:
-    """Hold each scanned party name against the register's name for its accepted tax id, in place.
+def check_parties(invoice: Invoice, known: Mapping[str, str], own: Collection[str] = ()) -> list[str]:
+    """Hold each scanned party against the register, in place: the name against the name known for its accepted
+    tax id; a tax id that is not accepted against the tax id known for its name; and, when the register marks
+    companies as our own, the buyer's tax id against them.
 
-    Returns one note per name changed or flagged (for the processing log). Callers validate and score again.
+    Returns one note per value changed or flagged (for the processing log). Callers validate and score again.
     """
     notes: list[str] = []
+    by_name = _by_name(known)
     for name_field, id_field in PAIRS:
         tax, fv = invoice.fields[id_field], invoice.fields[name_field]
-        if tax.status != Status.ACCEPTED or not tax.value or fv.source != Source.OCR:
-            continue
-        registered = known.get(tax.value)
-        if not registered:
-            continue
-        if fv.value == registered:
-            fv.back(FACT)
-        elif not fv.value:
-            # Not found on the page (lost under a seal, off the crop): the register's name, for a person to confirm.
-            invoice.fields[name_field] = FieldValue(
-                value=registered, source=Source.COMPUTED, raw_confidence=PROPOSED_FACTOR, page=fv.page, reasons=[PROPOSED])
-            notes.append(f"{name_field}: not found on the page; the register knows {tax.value} as {registered!r} (proposed)")
-        elif near(fv.value, registered):
-            invoice.fields[name_field] = FieldValue(
-                value=registered, source=Source.OCR, raw_confidence=fv.raw_confidence * PROPOSED_FACTOR, box=fv.box,
-                page=fv.page, reasons=[PROPOSED], support=[s for s in fv.support if s not in ("reread_agrees", "glyphs_agree")])
-            notes.append(f"{name_field}: the scan read {fv.value!r}; the register knows {tax.value} as {registered!r} (proposed)")
-        else:
-            fv.flag(MISMATCH)
-            notes.append(f"{name_field}: the scan read {fv.value!r}; the register knows {tax.value} as {registered!r}")
+        if tax.status == Status.ACCEPTED and tax.value:
+            if fv.source == Source.OCR and known.get(tax.value):
+                notes += _check_name(invoice, name_field, tax.value, known[tax.value])
+        elif fv.value and fv.value in by_name and tax.source != Source.REVIEWER and tax.value != by_name[fv.value]:
+            # The tax id misread or lost, the name one the register knows by heart: its tax id, for a person to confirm.
+            registered = by_name[fv.value]
+            invoice.fields[id_field] = FieldValue(
+                value=registered, source=Source.COMPUTED, raw_confidence=PROPOSED_FACTOR, box=tax.box, page=tax.page,
+                reasons=[PROPOSED])
+            if fv.source == Source.OCR:
+                fv.back(FACT)
+            notes.append(f"{id_field}: the scan read {tax.value or 'nothing'!r}; the register knows {fv.value} as {registered} (proposed)")
+    buyer = invoice.fields["buyer_tax_id"]
+    if own and buyer.value and buyer.status == Status.ACCEPTED and buyer.value not in own:
+        buyer.flag(NOT_OURS)
+        notes.append(f"buyer_tax_id: {buyer.value} is not one of our companies ({', '.join(sorted(own))})")
     return notes
 
 
-def lookup(session: Session, tax_ids: Iterable[str]) -> dict[str, str]:
-    wanted = sorted({t for t in tax_ids if t})
-    if not wanted:
+def _by_name(known: Mapping[str, str]) -> dict[str, str]:
+    """Name -> tax id for the names that stand for one tax id only."""
+    seen: dict[str, set[str]] = {}
+    for tax_id, name in known.items():
+        seen.setdefault(name, set()).add(tax_id)
+    return {name: next(iter(ids)) for name, ids in seen.items() if len(ids) == 1}
+
+
+def _check_name(invoice: Invoice, name_field: str, tax_id: str, registered: str) -> list[str]:
+    fv = invoice.fields[name_field]
+    if fv.value == registered:
+        fv.back(FACT)
+        return []
+    if not fv.value:
+        # Not found on the page (lost under a seal, off the crop): the register's name, for a person to confirm.
+        invoice.fields[name_field] = FieldValue(
+            value=registered, source=Source.COMPUTED, raw_confidence=PROPOSED_FACTOR, page=fv.page, reasons=[PROPOSED])
+        return [f"{name_field}: not found on the page; the register knows {tax_id} as {registered!r} (proposed)"]
+    if near(fv.value, registered):
+        invoice.fields[name_field] = FieldValue(
+            value=registered, source=Source.OCR, raw_confidence=fv.raw_confidence * PROPOSED_FACTOR, box=fv.box,
+            page=fv.page, reasons=[PROPOSED], support=[s for s in fv.support if s not in ("reread_agrees", "glyphs_agree")])
+        return [f"{name_field}: the scan read {fv.value!r}; the register knows {tax_id} as {registered!r} (proposed)"]
+    fv.flag(MISMATCH)
+    return [f"{name_field}: the scan read {fv.value!r}; the register knows {tax_id} as {registered!r}"]
+
+
+def lookup(session: Session, tax_ids: Iterable[str], names: Iterable[str] = ()) -> dict[str, str]:
+    """Tax id -> name for the known parties with one of these tax ids or names."""
+    ids, wanted = sorted({t for t in tax_ids if t}), sorted({n for n in names if n})
+    if not ids and not wanted:
         return {}
-    rows = session.execute(select(PartyRecord.tax_id, PartyRecord.name).where(PartyRecord.tax_id.in_(wanted)))
+    rows = session.execute(select(PartyRecord.tax_id, PartyRecord.name).where(
+        PartyRecord.tax_id.in_(ids) | PartyRecord.name.in_(wanted)))
     return {t: n for t, n in rows}
+
+
+def own_tax_ids(session: Session) -> frozenset[str]:
+    return frozenset(session.scalars(select(PartyRecord.tax_id).where(PartyRecord.own.is_(True))))
 
 
 def tax_ids_of(invoices: Iterable[Invoice]) -> list[str]:
     return [inv.fields[i].value for inv in invoices for _, i in PAIRS]
 
 
-def remember(session: Session, party: Party, *, invoice_id: int | None = None, by: str = "") -> bool:
-    """Insert or update one party; returns whether the register changed. The latest confirmed name wins."""
+def names_of(invoices: Iterable[Invoice]) -> list[str]:
+    return [inv.fields[n].value for inv in invoices for n, _ in PAIRS]
+
+
+def remember(session: Session, party: Party, *, invoice_id: int | None = None, by: str = "", own: bool | None = None) -> bool:
+    """Insert or update one party; returns whether the register changed. The latest confirmed name wins;
+    `own` marks (or unmarks) one of our own companies, None leaves the mark as it is."""
     party = Party(party.tax_id.strip().upper(), party.name.strip(), party.source)
     if not party.tax_id or not party.name:
         return False
     row = session.get(PartyRecord, party.tax_id)
     if row is None:
-        session.add(PartyRecord(tax_id=party.tax_id, name=party.name, source=party.source, invoice_id=invoice_id, updated_by=by))
-        # Flushed one at a time so that a second mention in the same transaction finds the first.
+        try:
+            # In a savepoint: another process (the web app approving, a watcher recording) may insert the same
+            # tax id at the same moment, and that must not cost this transaction its records.
+            with session.begin_nested():
+                session.add(PartyRecord(tax_id=party.tax_id, name=party.name, source=party.source, invoice_id=invoice_id,
+                                        updated_by=by, own=bool(own)))
+            return True
+        except IntegrityError:
+            row = session.get(PartyRecord, party.tax_id, populate_existing=True)
+            if row is None:
+                raise
+    changed = False
+    if own is not None and row.own != own:
+        row.own, changed = own, True
+    if row.name != party.name:
+        log.info("party %s renamed in the register: %s -> %s (%s)", party.tax_id, row.name, party.name, party.source)
+        row.name, row.source, row.invoice_id, changed = party.name, party.source, invoice_id, True
+    if changed:
+        row.updated_by, row.updated_at = by, utcnow()
         session.flush()
-        return True
-    if row.name == party.name:
-        return False
-    log.info("party %s renamed in the register: %s -> %s (%s)", party.tax_id, row.name, party.name, party.source)
-    row.name, row.source, row.invoice_id, row.updated_by, row.updated_at = party.name, party.source, invoice_id, by, utcnow()
-    session.flush()
-    return True
+    return changed
 
 
 def confirmed_parties(fields: Mapping[str, FieldValue], *, approved: bool = False) -> list[Party]:

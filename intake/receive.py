@@ -199,8 +199,9 @@ def finish(
 
 def _check_parties(session, document_id: int, shown: str, result: Extraction, settings: Settings | None) -> None:  # type: ignore[no-untyped-def]
     """Scanned names against the register's names for their tax ids; the invoices are validated and scored again."""
-    known = parties.lookup(session, parties.tax_ids_of(result.invoices))
-    if not known:
+    known = parties.lookup(session, parties.tax_ids_of(result.invoices), parties.names_of(result.invoices))
+    own = parties.own_tax_ids(session)
+    if not known and not own:
         return
     from intake.scoring import score
     from intake.settings import load_settings
@@ -208,7 +209,7 @@ def _check_parties(session, document_id: int, shown: str, result: Extraction, se
 
     settings = settings or load_settings(env={})
     for invoice in result.invoices:
-        for note in parties.check_parties(invoice, known):
+        for note in parties.check_parties(invoice, known, own):
             _event(session, document_id, shown, "party", EventOutcome.INFO, "party_checked", note)
         validate(invoice)
         score(invoice, settings)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -268,6 +269,8 @@ class PartyRecord(Base):
     tax_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     source: Mapped[str] = mapped_column(String(16))  # text_layer, reviewer, import
+    # One of our own companies: invoices should be made out to one of these (the buyer).
+    own: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     invoice_id: Mapped[Optional[int]] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64), default="")

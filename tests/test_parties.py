@@ -96,6 +96,35 @@ def test_nothing_is_looked_up_for_an_unaccepted_tax_id_or_a_text_layer_name(sett
     assert "party_mismatch" not in inv.fields["seller_name"].reasons
 
 
+def test_a_misread_tax_id_is_proposed_from_the_name_the_register_knows(settings):
+    bad_id = SELLER_ID[:-1] + ("0" if SELLER_ID[-1] != "0" else "1")
+    inv = scored(scanned("广州市汇嘉鑫医疗器械股份有限公司", tax_id=bad_id), settings)
+    assert inv.fields["seller_tax_id"].reasons == ["checksum_failed"]
+    notes = parties.check_parties(inv, {SELLER_ID: "广州市汇嘉鑫医疗器械股份有限公司", "91110108MA01C3RN8W": "某某公司"})
+    scored(inv, settings)
+    tax = inv.fields["seller_tax_id"]
+    assert (tax.value, tax.source, tax.status, tax.reasons) == (SELLER_ID, "computed", "needs_review", ["party_register"])
+    assert "party_known" in inv.fields["seller_name"].support
+    assert bad_id in notes[0]
+    # A name two tax ids share (a group's branches registered alike) proposes nothing.
+    inv = scored(scanned("广州市汇嘉鑫医疗器械股份有限公司", tax_id=bad_id), settings)
+    assert parties.check_parties(inv, {SELLER_ID: "广州市汇嘉鑫医疗器械股份有限公司", "91110108MA01C3RN8W": "广州市汇嘉鑫医疗器械股份有限公司"}) == []
+    assert inv.fields["seller_tax_id"].value == bad_id
+
+
+def test_a_buyer_that_is_not_one_of_our_companies_is_held(settings):
+    inv = scored(scanned("广州市汇嘉鑫医疗器械股份有限公司"), settings)
+    inv.fields["buyer_tax_id"] = FieldValue(value="91110108MA01C3RN8W", source=Source.TEXT_LAYER)
+    inv.fields["buyer_name"] = FieldValue(value="北京示例科技有限公司", source=Source.TEXT_LAYER)
+    scored(inv, settings)
+    assert inv.fields["buyer_tax_id"].status == Status.ACCEPTED
+    assert parties.check_parties(inv, {}, own={"91110108MA01C3RN8W"}) == []
+    assert parties.check_parties(inv, {}, own={SELLER_ID})
+    scored(inv, settings)
+    assert inv.fields["buyer_tax_id"].status == Status.NEEDS_REVIEW
+    assert inv.fields["buyer_tax_id"].reasons == ["buyer_not_ours"]
+
+
 @pytest.mark.parametrize("read,known,is_near", [
     ("深圳市营宏软件有限公司", "深圳市睿宏软件有限公司", True),
     ("合肥市德样劳务服务股份有限公司", "合肥市德祥劳务服务股份有限公司", True),
@@ -131,6 +160,9 @@ def test_the_cli_imports_lists_and_refuses_in_one_line(tmp_path: Path, db_url):
     assert "1 parties read, 1 added" in out.stdout
     listed = run("list", "--search", "汇嘉")
     assert SELLER_ID in listed.stdout and "import" in listed.stdout
+    marked = run("add", SELLER_ID, "广州市汇嘉鑫医疗器械股份有限公司", "--own")
+    assert marked.returncode == 0 and "added or changed" in marked.stdout
+    assert "\town\t" in run("list").stdout
     refused = run("add", "12345", "某公司")
     assert refused.returncode != 0 and refused.stderr.count("\n") == 1 and "not valid" in refused.stderr
     assert "Traceback" not in refused.stderr
@@ -199,6 +231,23 @@ def test_a_scan_of_a_known_party_goes_straight_through_and_a_renamed_one_is_flag
         assert seller.value == truth["seller_name"]
         notes = s.scalars(sa.select(Event.message).where(Event.reason == "party_checked")).all()
         assert any("新乐捷" in n for n in notes)
+
+
+def test_an_e_invoice_made_out_to_another_company_goes_to_review_and_stays_there(db, settings):
+    """With our own companies in the register, a text-layer invoice whose buyer is none of them is held (抬头错误),
+    and the flag survives a reviewer's edit of another field."""
+    with db.session() as s:
+        parties.remember(s, parties.Party(SELLER_ID, "广州市汇嘉鑫医疗器械股份有限公司"), by="test", own=True)
+    outcome = _receive(db, settings, realfile(DIGITAL))
+    assert outcome.needs_review == 1
+    rid = outcome.invoice_ids[0]
+    with db.session() as s:
+        rita = users.add_user(s, "rita", "reviewer-pass-1", "reviewer")
+        detail = review.detail(s, rita, rid)
+        assert detail["buyer_tax_id"]["reasons"] == ["buyer_not_ours"]
+        result = review.edit(s, settings, rita, rid, detail["version"], {"drawer": "张三"})
+        assert result.problems["buyer_tax_id"] == ["buyer_not_ours"]
+        assert "buyer_tax_id:buyer_not_ours" in review.detail(s, rita, rid)["task"]["reasons"]
 
 
 def test_evidence_survives_an_edit_elsewhere_and_an_approval_teaches_the_register(db, settings):
