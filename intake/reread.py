@@ -182,8 +182,10 @@ def repair_totals(inv: Invoice) -> list[str]:
     if words is not None:
         sources["amount_with_tax"].append(words)
     qr = parse_payload(inv.qr_payload) if inv.qr_payload else None
+    qr_field, qr_value = None, None
     if qr is not None and _money(getattr(qr, "amount", "") or ""):
-        sources["amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount"].append(_money(qr.amount))
+        qr_field, qr_value = "amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount", _money(qr.amount)
+        sources[qr_field].append(qr_value)
     if inv.items:
         for item_field, total in (("amount", "total_amount"), ("tax", "total_tax")):
             parts = [_money(it[item_field].value) if item_field in it else None for it in inv.items]
@@ -194,6 +196,15 @@ def repair_totals(inv: Invoice) -> list[str]:
         agreed = {v for v in values if values.count(v) >= 2}
         if len(agreed) == 1:
             established[n] = agreed.pop()
+    if len(established) < 2 and qr_field is not None and read[qr_field] not in (None, qr_value):
+        # The QR's amount closes amount + tax = total with the two other figures as read: the printed page agrees
+        # with its QR and the one figure that did not was misread (an altered page would not close).
+        trial = {**read, qr_field: qr_value}
+        if None not in trial.values() and trial["total_amount"] + trial["total_tax"] == trial["amount_with_tax"]:
+            old = f[qr_field]
+            f[qr_field] = FieldValue(value=f"{qr_value:.2f}", source=Source.QR, raw_confidence=1.0, box=old.box, page=old.page)
+            log.info("%s: read %s, the QR's %s closes the sum", qr_field, old.value, f[qr_field].value)
+            return [qr_field]
     if len(established) < 2:
         return _propose_missing(inv, read)
     a, t, s = (established.get(n) for n in names)

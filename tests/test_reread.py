@@ -42,6 +42,25 @@ def test_misread_amount_is_replaced_by_the_value_qr_and_items_agree_on():
     assert inv.fields["total_amount"].value == "147886.19"
 
 
+def test_a_figure_misread_against_its_qr_is_replaced_when_the_qr_closes_the_sum_with_the_others():
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    # The 合计 amount read as the total's value (a row mix-up); words lost; only the QR speaks for the amount.
+    inv = ocr_invoice({**TOTALS, "total_amount": "167111.39", "amount_in_words": ""}, qr=QR_PRE_TAX)
+    assert repair_totals(inv) == ["total_amount"]
+    fv = inv.fields["total_amount"]
+    assert (fv.value, fv.source) == ("147886.19", Source.QR)
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert {"qr_agrees", "sum_ok"} <= set(fv.support) and fv.status == "accepted"
+    # A page whose figures do not close with the QR's amount either (altered, or two misreads) is left for a person.
+    inv = ocr_invoice({**TOTALS, "total_amount": "167111.39", "total_tax": "19225.00", "amount_in_words": ""}, qr=QR_PRE_TAX)
+    assert repair_totals(inv) == []
+    assert inv.fields["total_amount"].value == "167111.39"
+
+
 def test_one_source_per_total_is_not_enough():
     # Words agree with the total, but nothing but the misread itself speaks for the amount or the tax.
     inv = ocr_invoice({**TOTALS, "total_tax": "20.00"})
