@@ -54,6 +54,10 @@ _TITLES: tuple[tuple[str, InvoiceType], ...] = (
 )
 
 
+# The glyphs the titles of _TITLES are spelled with.
+TITLE_GLYPHS = frozenset("".join(re.sub(r"[^\u4e00-\u9fff]", "", pattern) for pattern, _ in _TITLES))
+
+
 @dataclass
 class _PageRead:
     """What one page turned out to be."""
@@ -119,7 +123,7 @@ def read_page(page: Page) -> _PageRead:
     if is_ocr:
         _second_reading(layout, inv, columns, words, width, height, make)
     kind = _invoice_type(title, f["invoice_code"].value, f["invoice_number"].value)
-    f["invoice_type"] = make(str(kind), title_pieces)
+    f["invoice_type"] = make(str(kind), _type_evidence(title_pieces, title))
     if is_ocr and kind == InvoiceType.UNKNOWN:
         f["invoice_type"] = make("", [])
     if is_ocr:
@@ -215,11 +219,29 @@ def _lowest(hits: list[Hit], prefer: str = "top") -> Hit | None:
 
 
 def _title(layout: Layout, height: float) -> tuple[list[Piece], str]:
-    """The invoice title: the large print in the upper part of the page (falls back to the top third's text)."""
+    """The invoice title: the large print in the upper part of the page; when that names no type (the code and
+    number printed as large as the title), the top third's pieces that say 发票; else the top third's text."""
     big = [p for p in layout.pieces if p.cy < 0.5 * height and p.height >= 1.5 * layout.char_height]
-    pieces = big or [p for p in layout.pieces if p.cy < 0.3 * height]
-    text = "".join(p.text for row in bands(pieces) for p in row)
-    return pieces, re.sub(r"\s+", "", text)
+    top = [p for p in layout.pieces if p.cy < 0.3 * height]
+    for pieces in (big, [p for p in top if "发票" in p.text]):
+        text = _joined(pieces)
+        if any(re.search(pattern, text) for pattern, _ in _TITLES):
+            return pieces, text
+    pieces = big or top
+    return pieces, _joined(pieces)
+
+
+def _joined(pieces: list[Piece]) -> str:
+    return re.sub(r"\s+", "", "".join(p.text for row in bands(pieces) for p in row))
+
+
+def _type_evidence(pieces: list[Piece], title: str) -> list[Piece]:
+    """The print the type was read from: the pieces that spell the title, not the code and number that may share
+    its row in large print, nor labels like 发票代码 (all the title's pieces when no title named the type)."""
+    if not any(re.search(pattern, title) for pattern, _ in _TITLES):
+        return pieces
+    whole = [p for p in pieces if any(re.search(pattern, re.sub(r"\s+", "", p.text)) for pattern, _ in _TITLES)]
+    return whole or [p for p in pieces if TITLE_GLYPHS & set(p.text)] or pieces
 
 
 def _invoice_type(title: str, code: str, number: str) -> InvoiceType:

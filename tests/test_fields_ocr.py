@@ -197,3 +197,28 @@ def test_remarks_stop_at_the_margin_and_the_stamp_row_and_start_on_the_label():
     ] + margin
     inv = read_page(_page(lines)).invoice
     assert inv.fields["remarks"].value == "项目名称：青岛市办公楼改造工程\n项目地址：青岛市黄岛区"
+
+
+@pytest.mark.slow
+def test_the_type_rests_on_the_title_not_on_the_code_and_number_printed_as_large():
+    """On the 2010 specimen the code and number are printed as large as the title and the number is read less
+    surely (0.96) than the title (0.998): the type's box and score are the title's."""
+    path = realfile("guanshuicheng-invoice/vat_special_specimen_2010.jpg")
+    (inv,) = _extract(str(path)).invoices
+    fv = inv.fields["invoice_type"]
+    title = next(ln for ln in _lines(str(path)) if "专用发票" in ln.text)
+    assert fv.value == "vat_special"
+    assert fv.box == (title.x0, title.y0, title.x1, title.y1)
+    assert fv.raw_confidence == pytest.approx(title.confidence)
+    assert fv.status == "accepted"
+
+
+def _lines(path: str):
+    from intake.pages import PageKind
+    from intake.pipeline import load, read_scans
+    from intake.preflight import preflight
+
+    settings = load_settings(env={})
+    pages = load(preflight(Path(path), settings), settings)
+    read_scans(pages, settings, {})
+    return [ln for p in pages if p.kind == PageKind.IMAGE for ln in p.lines]
