@@ -237,8 +237,11 @@ def parties(layout: Layout, buyer_zone: _Zone, seller_zone: _Zone | None, width:
     out: dict[str, FieldValue] = {}
 
     def ids_in(zone: _Zone) -> list[tuple[Piece, str]]:
-        return sorted(((p, v) for p in layout.pieces if zone.y0 <= p.cy <= zone.y1 for v in [_tax_id_of(p)] if v),
-                      key=lambda pv: (pv[0].cy, pv[0].x0))
+        # The party block ends at the 密码区 (备注) marks, as its names do: digits right of them are the cipher, the
+        # 校验码 or a remark, never a party's tax id.
+        stop = _right_stop(layout, zone, width)
+        return sorted(((p, v) for p in layout.pieces if zone.y0 <= p.cy <= zone.y1 and p.x0 < stop
+                       for v in [_tax_id_of(p)] if v), key=lambda pv: (pv[0].cy, pv[0].x0))
 
     top = ids_in(buyer_zone)
     sides: list[tuple[str, Piece, str, _Zone]] = []

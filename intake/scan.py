@@ -77,6 +77,8 @@ def needed(quads: list[np.ndarray], width: int, height: int) -> list[int]:
 # A box is a value (read from the printer-ink-only view) when at most this share of its ink is the form's
 # colour; labels, rules and the title are read where the form ink is kept.
 FORM_INK_SHARE = 0.5
+# Printer ink outside every detected box detected again on a band around it (off: the page's detection alone).
+RECOVER_UNCOVERED = os.environ.get("INTAKE_RECOVER_UNCOVERED", "1") != "0"
 # Values read from the printer-ink view (off: every box from the seal-whitened detection view, as before).
 SEPARATE_INK = os.environ.get("INTAKE_SEPARATE_INK", "1") != "0"
 
@@ -157,6 +159,62 @@ def complete_figures(engine: "PaddleEngine", images: list[np.ndarray], quads: li
     return quads, texts
 
 
+# Printer ink no detected box covers is detected again on a band around it: the page-wide detection can merge two
+# close rows into one region whose mean score falls under the detector's box threshold and drop both (a 纳税人识别号
+# row set tight under its name; the 价税合计 row's words and figure). Ink: darker than this on the printer-ink view.
+UNCOVERED_INK = 150
+# A blob worth a look: taller than this share of the page (text, not a speck or a hairline) and wider than twice its height.
+UNCOVERED_MIN_HEIGHT = 0.012
+UNCOVERED_MIN_AREA = 150
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over the smaller box's area."""
+    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    return w * h / max(min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])), 1e-6)
+
+
+def uncovered_ink(content: np.ndarray, quads: list[np.ndarray]) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of the line-shaped blobs of printer ink outside every detected box."""
+    import cv2
+
+    height = content.shape[0]
+    ink = (cv2.cvtColor(content, cv2.COLOR_BGR2GRAY) < UNCOVERED_INK).astype(np.uint8)
+    for q in quads:
+        x0, y0, x1, y1 = (int(round(v)) for v in _box(q))
+        ink[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = 0
+    # Glyphs of one line joined into one blob.
+    blobs = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 5)))
+    _n, _labels, stats, _c = cv2.connectedComponentsWithStats(blobs)
+    return [(int(x), int(y), int(w), int(h)) for x, y, w, h, area in stats[1:]
+            if area > UNCOVERED_MIN_AREA and h > UNCOVERED_MIN_HEIGHT * height and w > 2 * h]
+
+
+def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.ndarray,
+                      quads: list[np.ndarray]) -> list[np.ndarray]:
+    """Boxes for printer ink the page's detection left uncovered, found by detecting again on a band around each blob."""
+    height, width = image.shape[:2]
+    found: list[np.ndarray] = []
+    boxes = [_box(q) for q in quads]
+    for bx, by, bw, bh in uncovered_ink(content, quads):
+        x0, x1 = max(0, bx - 4 * bh), min(width, bx + bw + 4 * bh)
+        y0, y1 = max(0, by - 2 * bh), min(height, by + 3 * bh)
+        for q in engine.detect(image[y0:y1, x0:x1]):
+            q = q + np.float32([x0, y0])
+            b = _box(q)
+            cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+            # Only the blob's own line, and nothing the page's detection already has.
+            if not (bx <= cx <= bx + bw and by - bh <= cy <= by + 2 * bh):
+                continue
+            if any(_overlap(b, o) > 0.3 for o in boxes):
+                continue
+            found.append(q)
+            boxes.append(b)
+    return found
+
+
 def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float], views: "Views | None" = None) -> list:
     """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to confirm it), not four.
 
@@ -166,6 +224,8 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
 
     t = time.perf_counter()
     quads = engine.detect(image)
+    if views is not None and RECOVER_UNCOVERED:
+        quads = list(quads) + recover_uncovered(engine, image, views.content, quads)
     timings["detection"] = timings.get("detection", 0.0) + time.perf_counter() - t
 
     t = time.perf_counter()

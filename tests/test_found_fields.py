@@ -111,3 +111,29 @@ def test_name_under_a_misread_label_is_found_but_not_trusted_alone(folder):
     name = inv.fields["buyer_name"]
     assert name.value and len(name.value) == len(truth["buyer_name"])
     assert name.value == truth["buyer_name"] or name.status != "accepted"
+
+
+@pytest.mark.slow
+def test_row_the_page_detection_dropped_is_detected_on_its_band(folder):
+    """The 纳税人识别号 row set tight under the name: the page-wide detection merges it into a region scored under its
+    threshold and drops it; its printer ink, covered by no box, is detected again on a band around it."""
+    from intake.pipeline import load
+    from intake.preflight import preflight
+    from intake.scan import read_scanned_pages
+
+    inv, truth = _invoice(5060, "paper_special", folder)
+    assert inv.get("buyer_tax_id") == truth["buyer_tax_id"]
+    _ex, _truth, path = _case(5060, "paper_special", folder)
+    settings = load_settings(env={})
+    pages = load(preflight(path, settings), settings)
+    read_scanned_pages(pages, settings, {})
+    assert [l.text for l in pages[0].lines if truth["buyer_tax_id"] in l.text.replace(" ", "")]
+
+
+@pytest.mark.slow
+def test_digits_right_of_the_cipher_block_are_no_tax_id(folder):
+    """A 校验码 the page's detection dropped comes back (band detection) as a bare 15-digit run right of the 密码区
+    marks: the party block ends at those marks, so the buyer's tax id is still the one in the block."""
+    inv, truth = _invoice(5041, "paper_normal", folder)
+    assert inv.get("buyer_tax_id") == truth["buyer_tax_id"]
+    assert inv.get("buyer_name")
