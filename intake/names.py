@@ -39,6 +39,9 @@ FACT = "place_agrees"
 # 95 of 139 right names earned it).
 AGREE = "glyphs_agree"
 SURE = 0.95
+# A glyph below an even chance in that reading doubts the name: seeds 5000-5079 and 5200-5279, of 227 names
+# accepted, the one wrong (品 for 晶, line score 0.987) had its weakest glyph at 0.47, the right ones at 0.63 and up.
+DOUBT = 0.5
 # The recognizer's probability for the lexicon's character at a misread glyph, at least.
 MIN_CHANCE = 0.01
 # A corrected name's recognizer score is multiplied by this: it goes to review with its correction.
@@ -65,6 +68,21 @@ INDUSTRIES = sorted({
 }, key=len, reverse=True)
 
 _SHORT = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|自治州|自治县|地区|省|市|盟|区|县|旗)$")
+
+
+_PLACE_ONLY = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|自治州|自治县|地区|省|市|盟|区|县|旗)+")
+
+
+def is_fragment(name: str) -> bool:
+    """A piece of a company name rather than a name (the box cut it, or the label's row was taken): a bracketed
+    place first (the 字号 before it lost), a place alone, or a legal form with at most an industry before it."""
+    if name.startswith(("（", "(")) or _PLACE_ONLY.fullmatch(name):
+        return True
+    for form in FORMS:
+        if name.endswith(form):
+            head = name[: -len(form)]
+            return head == "" or head in INDUSTRIES
+    return False
 
 
 @lru_cache(maxsize=4096)
@@ -245,8 +263,10 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             sure = agreement(fv.value, glyphs)
             if fixed == fv.value and sure is not None and sure >= SURE:
                 fv.back(AGREE)
-            elif fixed == fv.value and sure is None:
-                # A third reading of the same line, from the printer's ink alone, says something else.
+            elif fixed == fv.value and (sure is None or sure < DOUBT):
+                # A third reading of the same line, from the printer's ink alone, says something else, or spells it
+                # the same with a glyph more likely another character than itself (品 for 晶: the line's score, a
+                # mean over its glyphs, hides one such glyph).
                 fv.raw_confidence *= CORRECTED_FACTOR
             if fixed != fv.value:
                 log.info("%s: %s -> %s (closed-set glyphs the recognizer also saw)", name_field, fv.value, fixed)

@@ -186,7 +186,7 @@ def repair_totals(inv: Invoice) -> list[str]:
     if qr is not None and _money(getattr(qr, "amount", "") or ""):
         qr_field, qr_value = "amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount", _money(qr.amount)
         sources[qr_field].append(qr_value)
-    if inv.items:
+    if len(inv.items) >= 2:  # one line is the total printed again, not a second source (validate._check_items)
         for item_field, total in (("amount", "total_amount"), ("tax", "total_tax")):
             parts = [_money(it[item_field].value) if item_field in it else None for it in inv.items]
             if parts and None not in parts:

@@ -159,10 +159,18 @@ def score(invoice: Invoice, settings: Settings, rules: Rules = DEFAULT_RULES) ->
             score_field(fv, rules.items.get(name, FieldRule()), rules, threshold)
 
 
+# Facts that come from reading the same box again with the same recognizer: a box that cut the value, or a glyph
+# the recognizer confuses in that font, repeats in every reading. One piece of evidence, counted once (its strongest).
+SAME_BOX = frozenset({"reread_agrees", "glyphs_agree"})
+
+
 def ocr_confidence(raw: float, support: list[str], rule: FieldRule, miss: Mapping[str, float]) -> float:
     error = min(1.0, rule.prior * max(0.0, 1.0 - raw))
-    for fact in set(support):
+    facts = set(support)
+    for fact in facts - SAME_BOX:
         error *= miss.get(fact, 1.0)
+    if facts & SAME_BOX:
+        error *= min(miss.get(fact, 1.0) for fact in facts & SAME_BOX)
     return max(0.0, min(1.0, 1.0 - error))
 
 

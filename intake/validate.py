@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from intake.capital import words_to_amount
+from intake.names import is_fragment
 from intake.invoice import DIGITAL_TYPES, FIELDS, ITEM_FIELDS, Invoice, InvoiceType, Reason
 
 T = InvoiceType
@@ -414,7 +415,7 @@ def _check_names(ctx: _Ctx) -> None:
         if not value:
             verdict.flag(Reason.NOT_FOUND)
         elif (CIPHER_CHARS.search(value) or not re.search(r"[\u4e00-\u9fffA-Za-z]", value) or len(value) < 2
-              or CAPITAL_AMOUNT.fullmatch(value)):
+              or CAPITAL_AMOUNT.fullmatch(value) or is_fragment(value)):
             verdict.flag(Reason.FORMAT_INVALID)
         else:
             verdict.back("format_ok")
@@ -524,6 +525,10 @@ def _check_items(ctx: _Ctx) -> None:
         if total is None or any(p is None for p in parts):
             continue
         diff = abs(sum(parts, Decimal(0)) - total)
+        if diff == 0 and n == 1:
+            # One line: the same figure printed twice in the same font. Read by the same recognizer, a confusion
+            # (7 read as 1) repeats in both, so the agreement confirms nothing (seeds 5200-5279: one such total).
+            continue
         if diff == 0:
             ctx.v(total_name).back("items_agree")
             for verdicts in ctx.out.items:

@@ -276,3 +276,25 @@ def test_ocr_name_with_a_second_look(raw, reread, status):
         inv.fields["seller_name"].back("reread_agrees")  # survives validation: it is not validation's fact
     score(inv, Settings(accept_threshold=0.95))
     assert inv.fields["seller_name"].status == status
+
+
+def test_readings_of_the_same_box_count_once():
+    """reread_agrees and glyphs_agree both read the same box with the same recognizer: a box that cut the name
+    ("（天津）有限公司", seeds 5200-5279) or a glyph the font makes ambiguous repeats in both."""
+    from intake.scoring import FIELD_RULES, MISS
+
+    rule = FIELD_RULES["seller_name"]
+    both = ocr_confidence(0.45, ["reread_agrees", "glyphs_agree", "format_ok"], rule, MISS)
+    assert both == pytest.approx(ocr_confidence(0.45, ["glyphs_agree", "format_ok"], rule, MISS))
+    assert both < 0.95
+    # Independent facts still multiply: a QR or a checksum is not a reading of the same box.
+    assert ocr_confidence(0.9, ["reread_agrees", "checksum_ok"], FIELD_RULES["seller_tax_id"], MISS) == pytest.approx(1 - 1.0 * 0.4 * 0.04)
+
+
+@pytest.mark.parametrize("value", ["重庆市", "（天津）有限公司", "有限公司", "科技有限公司", "内蒙古自治区"])
+def test_a_piece_of_a_name_is_not_a_name(value):
+    inv = digital_special()
+    as_ocr(inv, 0.999, ["seller_name"])
+    inv.fields["seller_name"].value = value
+    run(inv)
+    assert state(inv, "seller_name") == ("needs_review", ["format_invalid"])
