@@ -102,3 +102,12 @@ def test_a_name_with_a_doubtful_glyph_is_not_accepted_on_its_line_score(tmp_path
     fv = inv.fields["buyer_name"]
     assert fv.value != truth["buyer_name"], "the recognizer now reads it right: pick another doubtful case"
     assert fv.status == "needs_review"
+
+
+def test_a_glyph_the_recognizer_makes_of_its_look_alike_is_a_doubt():
+    from intake.names import lookalike
+
+    text = "品康通信息技术（合肥）有限公司"
+    assert lookalike(text, glyphs(text, {0: (("晶", 0.012),)}, prob=0.99))
+    assert not lookalike(text, glyphs(text, {0: (("晶", 0.0014),)}, prob=0.99))  # a right 品 (seeds 5200-5279)
+    assert not lookalike("晶康通信息技术（合肥）有限公司", glyphs("晶康通信息技术（合肥）有限公司", {0: (("品", 0.2),)}))
