@@ -22,8 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from intake.capital import words_to_amount
-from intake.names import is_fragment
 from intake.invoice import DIGITAL_TYPES, FIELDS, ITEM_FIELDS, Invoice, InvoiceType, Reason
+from intake.names import is_fragment
 
 T = InvoiceType
 
