@@ -157,6 +157,12 @@ def _try_replace(inv: Invoice, name: str, readings: list[Invoice | None], valida
 
 
 def repair_totals(inv: Invoice) -> list[str]:
+    """Points the recognizer lost put back (where the QR says), then the totals repaired from their confirmations."""
+    restored = _points_restored(inv)
+    return restored + [n for n in _repair(inv) if n not in restored]
+
+
+def _repair(inv: Invoice) -> list[str]:
     """When the 合计 row does not close, a total that two independent sources agree on replaces a lone read.
 
     Sources: the OCR read of each figure, the 大写 words (for the total with tax), the QR amount
@@ -224,6 +230,37 @@ def repair_totals(inv: Invoice) -> list[str]:
                               box=old.box, page=old.page)
             changed.append(n)
     return changed
+
+
+def _points_restored(inv: Invoice) -> list[str]:
+    """合计 figures read without their points ("￥1204410" for ￥12044.10; they always print two decimals) close
+    amount + tax = total a hundred times over, or not at all when one is missing. When the QR's amount is its figure
+    over a hundred, the points are put back in the figures read (the same digits; the QR says where the point goes)."""
+    from decimal import Decimal
+
+    from intake.qr import parse_payload
+    from intake.validate import _money
+
+    names = ("total_amount", "total_tax", "amount_with_tax")
+    if any(inv.fields[n].source != Source.OCR for n in names if inv.fields[n].value):
+        return []
+    qr = parse_payload(inv.qr_payload) if inv.qr_payload else None
+    amount = _money(getattr(qr, "amount", "") or "") if qr is not None else None
+    read = {n: _money(inv.fields[n].value) for n in names if inv.fields[n].value}
+    if amount is None or None in read.values() or any(v != v.to_integral_value() for v in read.values()):
+        return []
+    field = "amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount"
+    if read.get(field) != amount * 100:
+        return []
+    scaled = {n: (v / 100).quantize(Decimal("0.01")) for n, v in read.items()}
+    if len(scaled) == 3 and scaled["total_amount"] + scaled["total_tax"] != scaled["amount_with_tax"]:
+        return []
+    for n, value in scaled.items():
+        old = inv.fields[n]
+        inv.fields[n] = FieldValue(value=f"{value:.2f}", source=Source.OCR, raw_confidence=old.raw_confidence, box=old.box,
+                                   page=old.page)
+    log.info("合计 figures read without their points; the QR's %s puts them back", qr.amount)
+    return list(scaled)
 
 
 # A total computed from two established totals: trusted like a text layer, below a QR's own value.

@@ -61,6 +61,22 @@ def test_a_figure_misread_against_its_qr_is_replaced_when_the_qr_closes_the_sum_
     assert inv.fields["total_amount"].value == "167111.39"
 
 
+def test_points_lost_in_all_three_figures_are_put_back_where_the_qr_says():
+    # Seeds 5300-5379 (phone_photo_5306): "￥1204410", "￥156573", "￥1360983" — they close, a hundred times over.
+    inv = ocr_invoice({"total_amount": "1204410.00", "total_tax": "156573.00", "amount_with_tax": "1360983.00"},
+                      qr="01,04,3300194130,12345678,12044.10,20240105,,ABCD")
+    assert repair_totals(inv) == ["total_amount", "total_tax", "amount_with_tax"]
+    assert [inv.get(n) for n in ("total_amount", "total_tax", "amount_with_tax")] == ["12044.10", "1565.73", "13609.83"]
+    # The total lost as well: the two read get their points, the total is proposed from them.
+    inv = ocr_invoice({"total_amount": "1204410.00", "total_tax": "156573.00"}, qr="01,04,3300194130,12345678,12044.10,20240105,,ABCD")
+    assert repair_totals(inv) == ["total_amount", "total_tax", "amount_with_tax"]
+    assert (inv.get("amount_with_tax"), inv.fields["amount_with_tax"].source) == ("13609.83", Source.COMPUTED)
+    # Whole-yuan figures that the QR names as they are: nothing to put back.
+    inv = ocr_invoice({"total_amount": "12044.00", "total_tax": "1565.00", "amount_with_tax": "13609.00"},
+                      qr="01,04,3300194130,12345678,12044.00,20240105,,ABCD")
+    assert repair_totals(inv) == []
+
+
 def test_one_source_per_total_is_not_enough():
     # Words agree with the total, but nothing but the misread itself speaks for the amount or the tax.
     inv = ocr_invoice({**TOTALS, "total_tax": "20.00"})
