@@ -178,7 +178,8 @@ def _repair(inv: Invoice) -> list[str]:
 
     f = inv.fields
     names = ("total_amount", "total_tax", "amount_with_tax")
-    if any(f[n].source != Source.OCR for n in names if f[n].value):
+    # Scans only: figures read here, or filled from the QR where the page lost them (ocrfields.fill_from_qr).
+    if any(f[n].source not in (Source.OCR, Source.QR) for n in names if f[n].value):
         return []
     read = {n: _money(f[n].value) for n in names}
     if None not in read.values() and read["total_amount"] + read["total_tax"] == read["amount_with_tax"]:
@@ -191,7 +192,8 @@ def _repair(inv: Invoice) -> list[str]:
     qr_field, qr_value = None, None
     if qr is not None and _money(getattr(qr, "amount", "") or ""):
         qr_field, qr_value = "amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount", _money(qr.amount)
-        sources[qr_field].append(qr_value)
+        if f[qr_field].source != Source.QR:  # a figure filled from the QR is that source already, not a second one
+            sources[qr_field].append(qr_value)
     if len(inv.items) >= 2:  # one line is the total printed again, not a second source (validate._check_items)
         for item_field, total in (("amount", "total_amount"), ("tax", "total_tax")):
             parts = [_money(it[item_field].value) if item_field in it else None for it in inv.items]
@@ -222,6 +224,8 @@ def _repair(inv: Invoice) -> list[str]:
         s = a + t
     if a + t != s or (s >= 0) != (a >= 0):
         return []
+    if any(read[n] != value and f[n].source == Source.QR for n, value in zip(names, (a, t, s))):
+        return []  # the page's figures and its QR disagree: a person's call, not ours
     changed = []
     for n, value in zip(names, (a, t, s)):
         if read[n] != value:

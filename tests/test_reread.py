@@ -77,6 +77,17 @@ def test_points_lost_in_all_three_figures_are_put_back_where_the_qr_says():
     assert repair_totals(inv) == []
 
 
+def test_a_tax_lost_beside_an_amount_filled_from_the_qr_is_proposed():
+    # Seeds 5300-5379 (phone_photo_5350): the amount's figure lost its point and cents, the QR filled it; the tax
+    # was not found. The tax is the difference, proposed for review; the QR's figure is not counted twice.
+    inv = ocr_invoice({"total_amount": "147886.19", "amount_with_tax": "167111.39", "amount_in_words": ""}, qr=QR_PRE_TAX)
+    inv.fields["total_amount"].source = Source.QR
+    assert repair_totals(inv) == ["total_tax"]
+    tax = inv.fields["total_tax"]
+    assert (tax.value, tax.source) == ("19225.20", Source.COMPUTED)
+    assert inv.fields["total_amount"].source == Source.QR
+
+
 def test_one_source_per_total_is_not_enough():
     # Words agree with the total, but nothing but the misread itself speaks for the amount or the tax.
     inv = ocr_invoice({**TOTALS, "total_tax": "20.00"})
