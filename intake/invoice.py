@@ -95,6 +95,9 @@ KEY_FIELDS: tuple[str, ...] = (
     "amount_with_tax",
 )
 
+# Each party's name and the tax id it goes with.
+PARTIES: tuple[tuple[str, str], ...] = (("buyer_name", "buyer_tax_id"), ("seller_name", "seller_tax_id"))
+
 ITEM_FIELDS: tuple[str, ...] = ("name", "spec", "unit", "quantity", "unit_price", "amount", "tax_rate", "tax")
 
 Box = tuple[float, float, float, float]

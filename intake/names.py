@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from intake.invoice import FieldValue, Invoice, Source
+from intake.invoice import PARTIES, FieldValue, Invoice, Source
 
 if TYPE_CHECKING:
     from intake.glyphs import Glyph
@@ -262,7 +262,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
         image = getattr(page, "content_image", None) if page is not None else None
         if image is None:
             continue
-        for name_field, id_field in (("buyer_name", "buyer_tax_id"), ("seller_name", "seller_tax_id")):
+        for name_field, id_field in PARTIES:
             fv = inv.fields[name_field]
             if fv.source != Source.OCR or not fv.value or fv.box is None:
                 continue

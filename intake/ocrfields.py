@@ -338,16 +338,15 @@ def fill_from_qr(inv: Invoice, page: Page) -> None:
         qr = parse_payload(text)
         if qr is None or qr.kind != "tax":
             continue
-        amount_field = "amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount"
         pairs = {"invoice_number": qr.number, "invoice_code": qr.code, "issue_date": qr.date,
-                 "check_code": qr.check_code, amount_field: qr.amount}
+                 "check_code": qr.check_code, qr.amount_field: qr.amount}
         agree = [n for n, v in pairs.items() if v and f[n].value and _same(n, f[n].value, v)]
         clash = [n for n, v in pairs.items() if v and f[n].value and not _same(n, f[n].value, v)]
         if not agree or len(clash) >= len(agree):
             continue
         for name, value in pairs.items():
             if value and not f[name].value:
-                f[name] = FieldValue(value=value if name != amount_field else normal.money(value), source=Source.QR,
+                f[name] = FieldValue(value=value if name != qr.amount_field else normal.money(value), source=Source.QR,
                                      raw_confidence=QR_CONFIDENCE, page=inv.page)
         if qr.invoice_type and f["invoice_type"].value in ("", InvoiceType.UNKNOWN):
             f["invoice_type"] = FieldValue(value=str(qr.invoice_type), source=Source.QR,

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from intake.errors import InputFileError, InvalidValueError
-from intake.invoice import FieldValue, Invoice, Reason, Source, Status
+from intake.invoice import PARTIES, FieldValue, Invoice, Reason, Source, Status
 from intake.schema import PartyRecord, utcnow
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ FACT = "party_known"
 PROPOSED = Reason.PARTY_REGISTER
 MISMATCH = Reason.PARTY_MISMATCH
 NOT_OURS = Reason.BUYER_NOT_OURS
-PAIRS = (("buyer_name", "buyer_tax_id"), ("seller_name", "seller_tax_id"))
+PAIRS = PARTIES
 # Sources a register entry may come from; a scan (ocr) is never one of them.
 LEARN_FROM = frozenset({Source.TEXT_LAYER, Source.REVIEWER})
 # A proposed name keeps half the recognizer's score: it is in review whatever it scores.
@@ -98,6 +98,12 @@ def check_parties(invoice: Invoice, known: Mapping[str, str], own: Collection[st
         buyer.flag(NOT_OURS)
         notes.append(f"buyer_tax_id: {buyer.value} is not one of our companies ({', '.join(sorted(own))})")
     return notes
+
+
+def evidence(invoice: Invoice) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+    """What check_parties can change: the parties' values, sources, support and reasons."""
+    return [(fv.value, str(fv.source), tuple(fv.support), tuple(fv.reasons))
+            for fv in (invoice.fields[n] for pair in PAIRS for n in pair)]
 
 
 def _by_name(known: Mapping[str, str]) -> dict[str, str]:

@@ -60,6 +60,11 @@ class QrData:
     raw: str
     kind: str = "tax"
 
+    @property
+    def amount_field(self) -> str:
+        """The invoice field the QR's amount names: 价税合计 or 合计金额."""
+        return "amount_with_tax" if self.amount_kind == "with_tax" else "total_amount"
+
 
 def parse_payload(text: str | None) -> QrData | None:
     """A decoded QR text as invoice facts, or None when it is not an invoice QR."""

@@ -173,7 +173,6 @@ def _repair(inv: Invoice) -> list[str]:
     from decimal import Decimal
 
     from intake.capital import words_to_amount
-    from intake.qr import parse_payload
     from intake.validate import _money
 
     f = inv.fields
@@ -188,12 +187,9 @@ def _repair(inv: Invoice) -> list[str]:
     words = words_to_amount(f["amount_in_words"].value) if f["amount_in_words"].value else None
     if words is not None:
         sources["amount_with_tax"].append(words)
-    qr = parse_payload(inv.qr_payload) if inv.qr_payload else None
-    qr_field, qr_value = None, None
-    if qr is not None and _money(getattr(qr, "amount", "") or ""):
-        qr_field, qr_value = "amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount", _money(qr.amount)
-        if f[qr_field].source != Source.QR:  # a figure filled from the QR is that source already, not a second one
-            sources[qr_field].append(qr_value)
+    qr_field, qr_value = _qr_amount(inv)
+    if qr_field is not None and f[qr_field].source != Source.QR:  # a figure filled from the QR is that source already
+        sources[qr_field].append(qr_value)
     if len(inv.items) >= 2:  # one line is the total printed again, not a second source (validate._check_items)
         for item_field, total in (("amount", "total_amount"), ("tax", "total_tax")):
             parts = [_money(it[item_field].value) if item_field in it else None for it in inv.items]
@@ -236,24 +232,31 @@ def _repair(inv: Invoice) -> list[str]:
     return changed
 
 
+def _qr_amount(inv: Invoice) -> tuple[str | None, "Decimal | None"]:
+    """(the field the invoice's QR amount names, that amount), or (None, None) without a QR amount."""
+    from intake.qr import parse_payload
+    from intake.validate import _money
+
+    qr = parse_payload(inv.qr_payload) if inv.qr_payload else None
+    amount = _money(qr.amount or "") if qr is not None else None
+    return (qr.amount_field, amount) if amount is not None else (None, None)
+
+
 def _points_restored(inv: Invoice) -> list[str]:
     """合计 figures read without their points ("￥1204410" for ￥12044.10; they always print two decimals) close
     amount + tax = total a hundred times over, or not at all when one is missing. When the QR's amount is its figure
     over a hundred, the points are put back in the figures read (the same digits; the QR says where the point goes)."""
     from decimal import Decimal
 
-    from intake.qr import parse_payload
     from intake.validate import _money
 
     names = ("total_amount", "total_tax", "amount_with_tax")
     if any(inv.fields[n].source != Source.OCR for n in names if inv.fields[n].value):
         return []
-    qr = parse_payload(inv.qr_payload) if inv.qr_payload else None
-    amount = _money(getattr(qr, "amount", "") or "") if qr is not None else None
+    field, amount = _qr_amount(inv)
     read = {n: _money(inv.fields[n].value) for n in names if inv.fields[n].value}
-    if amount is None or None in read.values() or any(v != v.to_integral_value() for v in read.values()):
+    if field is None or None in read.values() or any(v != v.to_integral_value() for v in read.values()):
         return []
-    field = "amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount"
     if read.get(field) != amount * 100:
         return []
     scaled = {n: (v / 100).quantize(Decimal("0.01")) for n, v in read.items()}
@@ -263,7 +266,7 @@ def _points_restored(inv: Invoice) -> list[str]:
         old = inv.fields[n]
         inv.fields[n] = FieldValue(value=f"{value:.2f}", source=Source.OCR, raw_confidence=old.raw_confidence, box=old.box,
                                    page=old.page)
-    log.info("合计 figures read without their points; the QR's %s puts them back", qr.amount)
+    log.info("合计 figures read without their points; the QR's %s puts them back", amount)
     return list(scaled)
 
 

@@ -602,8 +602,7 @@ def _check_qr(ctx: _Ctx) -> None:
         return
     pairs = [("invoice_number", qr.number), ("invoice_code", qr.code), ("check_code", qr.check_code)]
     pairs.append(("issue_date", qr.date))
-    amount_field = "amount_with_tax" if qr.amount_kind == "with_tax" else "total_amount"
-    pairs.append((amount_field, qr.amount))
+    pairs.append((qr.amount_field, qr.amount))
     if qr.invoice_type and qr.invoice_type != T.UNKNOWN:
         pairs.append(("invoice_type", qr.invoice_type))
     for name, from_qr in pairs:
