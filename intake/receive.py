@@ -209,10 +209,12 @@ def _check_parties(session, document_id: int, shown: str, result: Extraction, se
 
     settings = settings or load_settings(env={})
     for invoice in result.invoices:
+        before = parties.evidence(invoice)
         for note in parties.check_parties(invoice, known, own):
             _event(session, document_id, shown, "party", EventOutcome.INFO, "party_checked", note)
-        validate(invoice)
-        score(invoice, settings)
+        if parties.evidence(invoice) != before:  # extraction scored it already; only a change is scored again
+            validate(invoice)
+            score(invoice, settings)
 
 
 def receive_file(
