@@ -43,7 +43,6 @@ FACT = "party_known"
 PROPOSED = Reason.PARTY_REGISTER
 MISMATCH = Reason.PARTY_MISMATCH
 NOT_OURS = Reason.BUYER_NOT_OURS
-PAIRS = PARTIES
 # Sources a register entry may come from; a scan (ocr) is never one of them.
 LEARN_FROM = frozenset({Source.TEXT_LAYER, Source.REVIEWER})
 # A proposed name keeps half the recognizer's score: it is in review whatever it scores.
@@ -79,7 +78,7 @@ def check_parties(invoice: Invoice, known: Mapping[str, str], own: Collection[st
     """
     notes: list[str] = []
     by_name = _by_name(known)
-    for name_field, id_field in PAIRS:
+    for name_field, id_field in PARTIES:
         tax, fv = invoice.fields[id_field], invoice.fields[name_field]
         if tax.status == Status.ACCEPTED and tax.value:
             if fv.source == Source.OCR and known.get(tax.value):
@@ -103,7 +102,7 @@ def check_parties(invoice: Invoice, known: Mapping[str, str], own: Collection[st
 def evidence(invoice: Invoice) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
     """What check_parties can change: the parties' values, sources, support and reasons."""
     return [(fv.value, str(fv.source), tuple(fv.support), tuple(fv.reasons))
-            for fv in (invoice.fields[n] for pair in PAIRS for n in pair)]
+            for fv in (invoice.fields[n] for pair in PARTIES for n in pair)]
 
 
 def _by_name(known: Mapping[str, str]) -> dict[str, str]:
@@ -148,11 +147,11 @@ def own_tax_ids(session: Session) -> frozenset[str]:
 
 
 def tax_ids_of(invoices: Iterable[Invoice]) -> list[str]:
-    return [inv.fields[i].value for inv in invoices for _, i in PAIRS]
+    return [inv.fields[i].value for inv in invoices for _, i in PARTIES]
 
 
 def names_of(invoices: Iterable[Invoice]) -> list[str]:
-    return [inv.fields[n].value for inv in invoices for n, _ in PAIRS]
+    return [inv.fields[n].value for inv in invoices for n, _ in PARTIES]
 
 
 def remember(session: Session, party: Party, *, invoice_id: int | None = None, by: str = "", own: bool | None = None) -> bool:
@@ -192,7 +191,7 @@ def confirmed_parties(fields: Mapping[str, FieldValue], *, approved: bool = Fals
     from intake.validate import tax_id_verdict
 
     out = []
-    for name_field, id_field in PAIRS:
+    for name_field, id_field in PARTIES:
         fv, tax = fields[name_field], fields[id_field]
         if not fv.value or not tax.value or tax_id_verdict(tax.value)[0]:
             continue

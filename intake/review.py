@@ -26,7 +26,7 @@ from intake.errors import (
     NotFoundError,
     StaleVersionError,
 )
-from intake.invoice import FIELDS, ITEM_FIELDS, InvoiceType, Source, Status
+from intake.invoice import FIELDS, ITEM_FIELDS, PARTIES, InvoiceType, Source, Status
 from intake.schema import (
     AuditEntry,
     Event,
@@ -234,8 +234,8 @@ def detail(session: Session, principal: Principal, invoice_id: int) -> dict[str,
     ]
     out["needs_review"] = any(out[n]["status"] != Status.ACCEPTED for n in FIELDS if n in _key_fields())
     # The names the known-parties register holds for these tax ids, where they differ from the value: a hint.
-    known = parties.lookup(session, [out[i]["value"] for _, i in parties.PAIRS])
-    out["known_names"] = {n: known[out[i]["value"]] for n, i in parties.PAIRS
+    known = parties.lookup(session, [out[i]["value"] for _, i in PARTIES])
+    out["known_names"] = {n: known[out[i]["value"]] for n, i in PARTIES
                           if known.get(out[i]["value"]) and known[out[i]["value"]] != out[n]["value"]}
     out["qr_payload"] = rec.qr_payload
     task = rec.task
