@@ -49,7 +49,7 @@ class GlyphReader:
     def __init__(self, settings: Settings) -> None:
         import onnxruntime as ort
 
-        from intake.ocr import _installed_file, check_model, model_set, thread_count
+        from intake.ocr import check_model, model_set, thread_count
 
         _, rec = model_set(settings.ocr_model)
         status = check_model(rec)
@@ -61,7 +61,7 @@ class GlyphReader:
         opts.intra_op_num_threads = thread_count(settings)
         self.session = ort.InferenceSession(status.path, opts, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
-        chars = _installed_file(rec.distribution, rec.dict_package_path).read_text(encoding="utf-8").splitlines()
+        chars = rec.dict_file().read_text(encoding="utf-8").splitlines()  # type: ignore[union-attr]  # checked above
         self.chars = ["", *chars, " "]
 
     def read(self, crop: "np.ndarray") -> list[Glyph]:

