@@ -2,8 +2,9 @@
 
 PaddleOCR's pipeline returns a line's best text and one mean score. To correct a glyph by what is
 known about a field (a company name's place must be the place its tax id was registered in), we need
-the recognizer's own second choices at that character: this module runs the same recognition model
-(the manifest's ONNX file, checked by sha256) on a crop and reads its CTC output frame by frame.
+the recognizer's own second choices at that character: this module runs a recognition model (the
+manifest set's `glyphs` model, else its recognizer; the ONNX file checked by sha256) on a crop and reads
+its CTC output frame by frame.
 
 Preprocessing is PaddleOCR's for PP-OCR recognizers: BGR crop resized to 48 px high keeping its
 aspect (at least 320/48 wide), scaled to [-1, 1], padded right with zeros. The character list is the
@@ -49,9 +50,9 @@ class GlyphReader:
     def __init__(self, settings: Settings) -> None:
         import onnxruntime as ort
 
-        from intake.ocr import check_model, model_set, thread_count
+        from intake.ocr import check_model, glyph_model, thread_count
 
-        _, rec = model_set(settings.ocr_model)
+        rec = glyph_model(settings.ocr_model)
         status = check_model(rec)
         if not status.sha256_ok or status.problem:
             from intake.errors import OcrEngineError

@@ -128,6 +128,15 @@ def model_set(name: str) -> tuple[ModelSpec, ModelSpec]:
     return by_name[sets[name]["det"]], by_name[sets[name]["rec"]]
 
 
+def glyph_model(name: str) -> ModelSpec:
+    """The recognizer intake.glyphs reads names with a second time: the set's `glyphs` model, else its recognizer.
+    A different model than the one that read the line errs differently, so its agreement is worth more."""
+    model_set(name)  # the set exists
+    set_ = _manifest()["set"][name]
+    by_name = {s.name: s for s in model_specs()}
+    return by_name[set_.get("glyphs", set_["rec"])]
+
+
 def _installed_file(dist: str, package_path: str) -> Path | None:
     try:
         d = metadata.distribution(dist)

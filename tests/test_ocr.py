@@ -210,3 +210,28 @@ def test_weights_kept_in_models_folder_are_verified(tmp_path, monkeypatch):
     assert ocr.check_model(spec).problem == "sha256 mismatch"
     (folder / "inference.onnx").unlink()
     assert ocr.check_model(spec).problem == "missing: models/Some_rec/inference.onnx"
+
+
+def test_glyph_reader_model_is_the_sets_glyphs_model_else_its_recognizer(tmp_path, monkeypatch):
+    (tmp_path / "manifest.toml").write_text('''
+[set.one]
+det = "D"
+rec = "R1"
+[set.two]
+det = "D"
+rec = "R1"
+glyphs = "R2"
+''' + "".join(f'''
+[[model]]
+name = "{n}"
+version = "t"
+licence = "Apache-2.0"
+config = "{n}/inference.yml"
+path = "{n}/inference.onnx"
+sha256 = ""
+''' for n in ("D", "R1", "R2")), encoding="utf-8")
+    monkeypatch.setattr(ocr, "MODELS_DIR", tmp_path)
+    assert ocr.glyph_model("one").name == "R1"
+    assert ocr.glyph_model("two").name == "R2"
+    with pytest.raises(ocr.ConfigError):
+        ocr.glyph_model("three")
