@@ -80,13 +80,18 @@ _PLACE_ONLY = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:维吾尔自治区|壮族自�
 
 def is_fragment(name: str) -> bool:
     """A piece of a company name rather than a name (the box cut it, or the label's row was taken): a bracketed
-    place first (the 字号 before it lost), a place alone, or a legal form with at most an industry before it."""
+    place first (the 字号 before it lost), a place alone, a legal form with at most an industry before it, or a
+    字号 of one character before a known industry (企业名称登记管理实施办法: a 字号 has at least two characters;
+    the cut took the rest: 恒劳务服务有限公司 for 杭州市捷远恒劳务服务有限公司)."""
     if name.startswith(("（", "(")) or _PLACE_ONLY.fullmatch(name):
         return True
     for form in FORMS:
         if name.endswith(form):
             head = name[: -len(form)]
-            return head == "" or head in INDUSTRIES
+            if head == "" or head in INDUSTRIES:
+                return True
+            industry = next((t for t in INDUSTRIES if head.endswith(t)), None)
+            return industry is not None and re.fullmatch(r"[\u4e00-\u9fff]", head[: -len(industry)]) is not None
     return False
 
 

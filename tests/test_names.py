@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from intake.glyphs import Glyph
-from intake.names import agreement, correct, form_score, places_of
+from intake.names import agreement, correct, form_score, is_fragment, places_of
 
 GUIYANG = "91520115M8W1M5R604"  # 520115: 贵州省 贵阳市 观山湖区
 CJK = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
@@ -19,6 +19,20 @@ CJK = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 def glyphs(text: str, alternatives: dict[int, tuple[tuple[str, float], ...]] | None = None, prob: float = 0.9) -> list[Glyph]:
     alternatives = alternatives or {}
     return [Glyph(ch, prob, alternatives.get(i, ())) for i, ch in enumerate(text)]
+
+
+@pytest.mark.parametrize("name, fragment", [
+    ("恒劳务服务有限公司", True),  # the cut left one glyph of 捷远恒 before the industry: a 字号 has two or more
+    ("劳务服务有限公司", True),
+    ("（天津）有限公司", True),
+    ("重庆市", True),
+    ("杭州市捷远恒劳务服务有限公司", False),
+    ("恒源电气有限公司", False),
+    ("华为技术有限公司", False),  # no place, an industry not in the list: a name
+    ("深圳市市政工程有限公司", False),
+])
+def test_fragments_of_names_are_told_from_names(name, fragment):
+    assert is_fragment(name) is fragment
 
 
 def test_places_come_from_the_tax_ids_division_code():
