@@ -345,19 +345,28 @@ def known_parties(results: list[Result], settings) -> list[str]:
 # --- calibration (see intake/scoring.py for the method and the figures) -------------
 
 
-def calibrate(count: int, seed: int, settings=None) -> list[str]:
+def calibrate(count: int, seeds: list[int], settings=None) -> list[str]:
     """Grid over the OCR priors and the threshold on the calibration seeds: the most straight-through with no wrong key field accepted."""
-    import itertools
-
-    from intake.scoring import FIELD_RULES, PRIOR_DIGITS, PRIOR_TEXT, FieldRule, Rules, score
     from intake.settings import load_settings
 
     settings = settings or load_settings(env={})
-    results = [r for r in run_cases(generated_cases(count, seed), settings) if r.extraction and r.extraction.invoices]
-    invoices = [(r.extraction.invoices[0], r.truth) for r in results]
-    lines = [f"calibration on {len(invoices)} generated scans, seeds {seed}..{seed + count - 1}"]
+    invoices = []
+    for seed in seeds:
+        results = run_cases(generated_cases(count, seed), settings)
+        invoices += [(r.extraction.invoices[0], r.truth) for r in results if r.extraction and r.extraction.invoices]
+    title = ", ".join(f"{seed}..{seed + count - 1}" for seed in seeds)
+    return [f"calibration on {len(invoices)} generated scans ({settings.ocr_model}), seeds {title}", *calibration_grid(invoices, settings)]
+
+
+def calibration_grid(invoices: list[tuple[Any, dict[str, Any]]], settings) -> list[str]:
+    """The grid itself, over (invoice, truth) pairs already read: each invoice is scored again per grid point."""
+    import itertools
+
+    from intake.scoring import FIELD_RULES, PRIOR_DIGITS, PRIOR_TEXT, FieldRule, Rules, score
+
+    lines = []
     best = None
-    for prior_text, prior_digits, threshold in itertools.product((5, 10, 20, 40), (2, 5, 10), (0.9, 0.95, 0.98)):
+    for prior_text, prior_digits, threshold in itertools.product((5, 10, 15, 20, 30, 40), (5, 10, 20), (0.9, 0.95, 0.98)):
         fields = {n: FieldRule(prior_text if r.prior == PRIOR_TEXT else prior_digits if r.prior == PRIOR_DIGITS else r.prior, r.needs_any)
                   for n, r in FIELD_RULES.items()}
         rules = Rules(fields=fields, threshold=threshold)
@@ -382,14 +391,15 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bench.scans")
     parser.add_argument("--count", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--seed", type=int, action="append", help="first seed (default 1000); --calibrate takes several")
     parser.add_argument("--baselines", action="store_true")
     parser.add_argument("--calibrate", action="store_true", help="fit the scoring priors on these seeds (use calibration seeds)")
     args = parser.parse_args(argv)
+    seeds = args.seed or [1000]
     if args.calibrate:
-        print("\n".join(calibrate(args.count, args.seed)))
+        print("\n".join(calibrate(args.count, seeds)))
         return 0
-    print("\n".join(bench_scans(args.count, args.seed, baselines=args.baselines)))
+    print("\n".join(bench_scans(args.count, seeds[0], baselines=args.baselines)))
     return 0
 
 
