@@ -88,10 +88,9 @@ def is_fragment(name: str) -> bool:
     for form in FORMS:
         if name.endswith(form):
             head = name[: -len(form)]
-            if head == "" or head in INDUSTRIES:
-                return True
-            industry = next((t for t in INDUSTRIES if head.endswith(t)), None)
-            return industry is not None and re.fullmatch(r"[\u4e00-\u9fff]", head[: -len(industry)]) is not None
+            industry = next((t for t in INDUSTRIES if head.endswith(t)), "")  # longest first: the whole head if it is one
+            trade = head[: len(head) - len(industry)]
+            return trade == "" or (industry != "" and re.fullmatch(r"[\u4e00-\u9fff]", trade) is not None)
     return False
 
 

