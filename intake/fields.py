@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from intake import normal, ocrfields
-from intake.invoice import FieldValue, Invoice, InvoiceType, Source
+from intake.invoice import FieldValue, Invoice, InvoiceType, Reason, Source
 from intake.items import FieldMaker, find_columns, is_goods_list_reference, read_items, spaced
 from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, value_run
 from intake.pages import Page, PageKind
@@ -166,6 +166,8 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         v = f[name].value
         if v.count("（") != v.count("）") or (v and not _whole_name(v)):
             f[name].raw_confidence *= 0.5
+        if v and ocrfields.unread_gap(layout, f[name].box):
+            f[name].flag(Reason.INCOMPLETE)
     if not f["total_amount"].value and not f["total_tax"].value:
         found = ocrfields.totals_by_figures(layout, words.cy, words.height, width, make, f["amount_with_tax"].value)
         if found:

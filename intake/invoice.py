@@ -56,10 +56,13 @@ class Reason(StrEnum):
     PARTY_MISMATCH = "party_mismatch"
     # The register marks our own companies, and the buyer's tax id is none of them (抬头错误).
     BUYER_NOT_OURS = "buyer_not_ours"
+    # A scan's value printed in pieces with unread space between them (a form rule or the seal hid a glyph from the
+    # detector): the value as read is missing text (intake.reread mends it by reading the whole span).
+    INCOMPLETE = "incomplete"
 
 
 # Doubts of the reading itself, not derived by validation or scoring: kept when a stored record is checked again.
-READING_REASONS = frozenset({Reason.PARTY_REGISTER, Reason.PARTY_MISMATCH, Reason.BUYER_NOT_OURS})
+READING_REASONS = frozenset({Reason.PARTY_REGISTER, Reason.PARTY_MISMATCH, Reason.BUYER_NOT_OURS, Reason.INCOMPLETE})
 
 FIELDS: tuple[str, ...] = (
     "invoice_type",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from intake import normal
-from intake.invoice import FieldValue, Invoice, InvoiceType, Source
+from intake.invoice import FieldValue, Invoice, InvoiceType, Reason, Source
 from intake.layout import Layout, Piece
 from intake.pages import Page
 
@@ -212,13 +212,30 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
     first = max(cands, key=lambda p: p.cy)
     row = [p for p in cands if abs(p.cy - first.cy) < 0.5 * h]
     row.sort(key=lambda p: p.x0)
-    # A name split by the reader: pieces that follow each other closely on the row.
+    # A name split by the reader: pieces that follow each other on the row. A gap wider than a glyph is text the
+    # detector did not see (a form rule or the seal over it); the name spans it and `unread_gap` flags it.
     start = min(row, key=lambda p: abs(p.cy - first.cy) + 0.01 * p.x0)
     out = [start]
     for p in row:
-        if p.x0 > out[-1].x1 - 1 and p.x0 - out[-1].x1 < 1.5 * h:
+        if p.x0 > out[-1].x1 - 1 and p.x0 - out[-1].x1 < NAME_GAP * h:
             out.append(p)
     return out
+
+
+# Pieces of one name further apart than this many glyph heights are two texts, not one name with a hidden part.
+NAME_GAP = 4.0
+# Space between a name's pieces wider than this share of a glyph: a glyph may be there unread.
+UNREAD_GAP = 0.8
+
+
+def unread_gap(layout: Layout, box) -> bool:
+    """Whether the pieces inside a value's box leave space for an unread glyph between them (the detector split the
+    line around something it could not see as text: a red form rule across the glyphs, the seal)."""
+    if box is None:
+        return False
+    x0, y0, x1, y1 = box
+    inside = sorted((p for p in layout.pieces if x0 - 1 <= p.cx <= x1 + 1 and y0 - 1 <= p.cy <= y1 + 1), key=lambda p: p.x0)
+    return any(b.x0 - a.x1 > UNREAD_GAP * max(a.height, b.height) for a, b in zip(inside, inside[1:]))
 
 
 def _name_text(text: str) -> str:
@@ -268,6 +285,12 @@ def parties(layout: Layout, buyer_zone: _Zone, seller_zone: _Zone | None, width:
         name_pieces = _name_for(layout, p, stop)
         name = "".join(_name_text(q.text) for q in name_pieces)
         out[f"{side}_name"] = make(name, name_pieces if name else [])
+        vx0, h = _value_x0(p), max(p.height, layout.char_height)
+        if name and name_pieces[0].x0 - vx0 > UNREAD_GAP * h:
+            # The name starts right of the value column, where its tax id starts: its head went unseen.
+            fv = out[f"{side}_name"]
+            fv.box = (vx0, *fv.box[1:])  # type: ignore[index]
+            fv.flag(Reason.INCOMPLETE)
         if name and _under_misread_label(p):
             # The block's labels came out misread: its name, which nothing else checks, may have a glyph wrong too.
             out[f"{side}_name"].raw_confidence *= MISREAD_BLOCK_FACTOR

@@ -22,6 +22,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
+from intake.fields import read_page
 from intake.invoice import KEY_FIELDS, FieldValue, Invoice, Reason, Source, Status
 from intake.pages import Page, PageKind, TextLine
 from intake.settings import Settings
@@ -50,12 +51,10 @@ def second_look(invoices: list[Invoice], pages: list[Page], settings: Settings) 
 
     by_number = {p.number: p for p in pages}
     work = []
-    scanned = []
-    for inv in invoices:
-        page = by_number.get(inv.page)
-        if page is None or page.kind != PageKind.IMAGE:
-            continue
-        scanned.append(inv)
+    scanned = [(inv, by_number[inv.page]) for inv in invoices
+               if inv.page in by_number and by_number[inv.page].kind == PageKind.IMAGE]
+    crops = mend_gaps([(inv, page) for inv, page in scanned if page.processed_image is not None], settings)
+    for inv, page in scanned:
         if repair_totals(inv):
             validate(inv)
             score(inv, settings)
@@ -65,11 +64,63 @@ def second_look(invoices: list[Invoice], pages: list[Page], settings: Settings) 
         targets = {n: idx for n, idx in targets.items() if idx}
         if targets:
             work.append((inv, page, targets))
-    crops = _look_again(work, settings) if work else 0
-    for inv in scanned:
+    crops += _look_again(work, settings) if work else 0
+    for inv, _page in scanned:
         validate(inv)
         score(inv, settings)
     return crops
+
+
+def mend_gaps(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
+    """Values flagged `incomplete` (pieces with unread space between them) read again as one crop over the whole
+    span (from where the value should start, for a name whose head went unseen). The span's reading replaces the
+    pieces in the page's lines, and the value is read from the page again, when it keeps every glyph the pieces had,
+    in order (it adds what the detector missed, or finds the space empty, and loses nothing it saw); otherwise the
+    value stays as it was, flagged. Returns how many crops were recognised."""
+    from intake.ocr import get_engine
+
+    jobs = []
+    for inv, page in scanned:
+        for name, fv in inv.fields.items():
+            if Reason.INCOMPLETE in fv.reasons and fv.source == Source.OCR and fv.box is not None:
+                idx = _lines_under(page, fv)
+                if idx:
+                    jobs.append((inv, page, name, idx))
+    if not jobs:
+        return 0
+    spans = [_span(inv.fields[name].box, [page.lines[i] for i in idx]) for inv, page, name, idx in jobs]
+    reads = get_engine(settings).recognize_crops([_span_crop(page.processed_image, span)
+                                                  for (_inv, page, _name, _idx), span in zip(jobs, spans)])
+    for (inv, page, name, idx), span, (text, conf) in zip(jobs, spans, reads):
+        old = inv.fields[name]
+        lines = [line for i, line in enumerate(page.lines) if i not in idx] + [dataclasses.replace(span, text=text, confidence=conf)]
+        fresh = read_page(dataclasses.replace(page, lines=lines)).invoice
+        new = fresh.fields[name] if fresh is not None else None
+        if new is None or Reason.INCOMPLETE in new.reasons or not _keeps(old.value, new.value):
+            log.info("%s: the span read as %r does not keep %r; left for review", name, text, old.value)
+            continue
+        page.lines = lines
+        inv.fields[name] = new
+        log.info("%s: %s -> %s (the span read whole)", name, old.value, new.value)
+    return len(jobs)
+
+
+def _keeps(old: str, new: str) -> bool:
+    """Every character of `old` in `new`, in order."""
+    rest = iter(new)
+    return all(ch in rest for ch in old)
+
+
+def _span(box, parts: list[TextLine]) -> TextLine:
+    """The value's box and its lines as one (empty) line: the space between and before the pieces included."""
+    return TextLine("", min(box[0], *(p.x0 for p in parts)), min(box[1], *(p.y0 for p in parts)),
+                    max(box[2], *(p.x1 for p in parts)), max(box[3], *(p.y1 for p in parts)))
+
+
+def _span_crop(image: "np.ndarray", span: TextLine) -> "np.ndarray":
+    """A span as one crop, a little padded (print offset)."""
+    x0, y0, x1, y1 = _bounds(image, span, 0.1, 0.15)
+    return image[y0:y1, x0:x1]
 
 
 def _look_again(work: list, settings: Settings) -> int:
@@ -114,8 +165,6 @@ def _lines_under(page: Page, fv: FieldValue) -> list[int]:
 
 def _read_with(page: Page, replaced: dict[int, tuple[str, float]]) -> Invoice | None:
     """The page read again by the same extraction, with some lines' text from a variant."""
-    from intake.fields import read_page
-
     lines = list(page.lines)
     for i, (text, score) in replaced.items():
         if text.strip():

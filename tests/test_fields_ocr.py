@@ -222,3 +222,78 @@ def _lines(path: str):
     pages = load(preflight(Path(path), settings), settings)
     read_scans(pages, settings, {})
     return [ln for p in pages if p.kind == PageKind.IMAGE for ln in p.lines]
+
+
+# --- a name the detector saw in pieces ---------------------------------------------------------------------
+
+_PARTY = [
+    ("名", (230, 240, 256, 270), 0.99),
+    ("称：", (290, 238, 333, 272), 0.99),
+    ("纳税人识别号：", (230, 290, 400, 325), 0.99),
+    ("91440300MA5F8W2K4X", (430, 290, 700, 325), 0.99),
+]
+
+
+def _name_field(pieces):
+    from intake.fields import read_page
+
+    inv = read_page(_page(_BODY[:2] + _BODY[4:] + _PARTY + pieces)).invoice
+    return inv.fields["buyer_name"]
+
+
+def test_a_name_in_pieces_with_room_for_a_glyph_between_them_is_incomplete():
+    # A red form rule across 工程: the detector gave the two sides of it (generated seed 5321).
+    fv = _name_field([("深圳市聚弘", (430, 236, 580, 270), 0.995), ("管理咨询有限公司", (660, 236, 900, 270), 0.999)])
+    assert fv.value == "深圳市聚弘管理咨询有限公司"
+    assert fv.reasons == ["incomplete"]
+    assert fv.box == (430, 236, 900, 270)  # the whole span, the unread part included
+
+
+def test_a_name_whose_head_went_unseen_is_incomplete_from_its_tax_ids_column():
+    fv = _name_field([("恒劳务服务有限公司", (550, 236, 780, 270), 0.996)])
+    assert fv.reasons == ["incomplete"]
+    assert fv.box[0] < 440  # where the tax id's value starts: the mend reads from there
+
+
+@pytest.mark.parametrize("pieces", [
+    [("深圳市聚弘工程管理咨询有限公司", (430, 236, 900, 270), 0.99)],
+    [("深圳市聚弘工程", (430, 236, 640, 270), 0.99), ("管理咨询有限公司", (650, 236, 900, 270), 0.99)],  # touching
+])
+def test_a_name_read_whole_is_not_incomplete(pieces):
+    fv = _name_field(pieces)
+    assert fv.value == "深圳市聚弘工程管理咨询有限公司"
+    assert "incomplete" not in fv.reasons
+
+
+@pytest.mark.slow
+def test_a_name_split_around_a_form_rule_is_read_whole_from_its_span(tmp_path):
+    """Generated seed 5321: the buyer's 工程 under the red form rule; the detector saw only 深圳市聚弘 and 管理咨询有限公司."""
+    from intake.pipeline import extract_file
+    from samples.generate import generate
+
+    case = generate(5321, "paper_normal", tmp_path)
+    truth = _truth(case.path)
+    ex = extract_file(case.path, load_settings(env={}))
+    fv = ex.invoices[0].fields["buyer_name"]
+    assert fv.value == truth["buyer_name"] == "深圳市聚弘工程管理咨询有限公司"
+    assert "incomplete" not in fv.reasons
+    _assert_accepted_are_right(ex, truth)
+
+
+@pytest.mark.slow
+def test_a_span_that_does_not_read_as_the_pieces_leaves_the_name_flagged():
+    """Nothing on the page where the pieces were said to be: the span's reading keeps none of their glyphs."""
+    import numpy as np
+
+    from intake.fields import read_page
+    from intake.reread import mend_gaps
+
+    page = _page(_BODY[:2] + _BODY[4:] + _PARTY + [("深圳市聚弘", (430, 236, 580, 270), 0.995),
+                                                   ("管理咨询有限公司", (660, 236, 900, 270), 0.999)])
+    page.processed_image = np.full((1200, 2000, 3), 255, np.uint8)
+    inv = read_page(page).invoice
+    lines = list(page.lines)
+    assert mend_gaps([(inv, page)], load_settings(env={})) == 1
+    assert inv.fields["buyer_name"].value == "深圳市聚弘管理咨询有限公司"
+    assert inv.fields["buyer_name"].reasons == ["incomplete"]
+    assert page.lines == lines

@@ -70,6 +70,7 @@ REASON_TEXT = {
     "party_register": "name taken from the known parties for this tax id: check it",
     "party_mismatch": "differs from the known name for this tax id",
     "buyer_not_ours": "not one of our companies (抬头)",
+    "incomplete": "part of it was not read: check the page",
 }
 TYPE_TEXT = {
     "vat_special": "增值税专用发票",
