@@ -362,10 +362,14 @@ def calibration_grid(invoices: list[tuple[Any, dict[str, Any]]], settings) -> li
     """The grid itself, over (invoice, truth) pairs already read: each invoice is scored again per grid point."""
     import itertools
 
-    from intake.scoring import FIELD_RULES, PRIOR_DIGITS, PRIOR_TEXT, FieldRule, Rules, score
+    from intake.scoring import FIELD_RULES, MISS, PRIOR_DIGITS, PRIOR_TEXT, FieldRule, Rules, score
 
     lines = []
     best = None
+    # A threshold the support facts reach alone would accept a name whatever its recognizer's score: the error
+    # term is clamped at 1, and 1 x format_ok x glyphs_agree = 0.1, so at 0.90 every name the second model spells
+    # the same is accepted, even one whose first reading was doubted. Such points are printed, never chosen.
+    support_alone = 1.0 - MISS["format_ok"] * min(MISS["glyphs_agree"], MISS["reread_agrees"])
     for prior_text, prior_digits, threshold in itertools.product((5, 10, 15, 20, 30, 40), (5, 10, 20), (0.9, 0.95, 0.98)):
         fields = {n: FieldRule(prior_text if r.prior == PRIOR_TEXT else prior_digits if r.prior == PRIOR_DIGITS else r.prior, r.needs_any)
                   for n, r in FIELD_RULES.items()}
@@ -377,9 +381,11 @@ def calibration_grid(invoices: list[tuple[Any, dict[str, Any]]], settings) -> li
             wrong += sum(inv.fields[n].status == "accepted" and inv.fields[n].value != truth[n]
                          for n in KEY_FIELDS if truth.get(n) is not None)
         # At a tie keep the shipped threshold and take the stricter priors (the loosest error-free setting is one step from an error).
-        key = (wrong == 0, straight, threshold == 0.95, prior_text, prior_digits)
+        admissible = threshold > support_alone + 1e-9
+        key = (admissible, wrong == 0, straight, threshold == 0.95, prior_text, prior_digits)
         lines.append(f"  prior_text {prior_text:>3} prior_digits {prior_digits:>3} threshold {threshold:.2f}: "
-                     f"accepted wrong {wrong}, straight-through {straight}/{len(invoices)}")
+                     f"accepted wrong {wrong}, straight-through {straight}/{len(invoices)}"
+                     + ("" if admissible else " (support alone reaches the threshold: not chosen)"))
         if best is None or key > best[0]:
             best = (key, prior_text, prior_digits, threshold)
     lines.append(f"chosen: prior_text {best[1]}, prior_digits {best[2]}, threshold {best[3]}")

@@ -47,12 +47,12 @@ class Glyph:
 class GlyphReader:
     """The manifest's recognizer run directly on onnxruntime, returning glyphs with alternatives."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, role: str = "glyphs") -> None:
         import onnxruntime as ort
 
         from intake.ocr import check_model, glyph_model, thread_count
 
-        rec = glyph_model(settings.ocr_model)
+        rec = glyph_model(settings.ocr_model, role)
         status = check_model(rec)
         if not status.sha256_ok or status.problem:
             from intake.errors import OcrEngineError
@@ -60,6 +60,7 @@ class GlyphReader:
             raise OcrEngineError(f"OCR model {rec.name}: {status.problem}; run `intake models`", reason="ocr_model")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = thread_count(settings)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(status.path, opts, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
         chars = rec.dict_file().read_text(encoding="utf-8").splitlines()  # type: ignore[union-attr]  # checked above
@@ -84,7 +85,8 @@ class GlyphReader:
                 span = probs[t:end + 1]
                 peak = span.max(0)
                 peak[0] = 0.0
-                order = np.argsort(-peak)[: TOP + 1]
+                top = np.argpartition(-peak, TOP)[: TOP + 1]  # the best TOP + 1 without sorting every class
+                order = top[np.argsort(-peak[top], kind="stable")]
                 alts = tuple((self.chars[int(j)], float(peak[j])) for j in order if int(j) != k and peak[j] > 0.001)
                 glyphs.append(Glyph(self.chars[k], float(peak[k]), alts[:TOP]))
             t = end + 1
@@ -110,12 +112,13 @@ _READERS: dict[tuple, GlyphReader] = {}
 _LOCK = threading.Lock()
 
 
-def get_reader(settings: Settings) -> GlyphReader:
-    """The process's glyph reader, loaded on first use (only invoices with a name to check need it)."""
+def get_reader(settings: Settings, role: str = "glyphs") -> GlyphReader:
+    """The process's glyph reader for a role of the set ("glyphs": the second model; "rec": the set's recognizer),
+    loaded on first use (only invoices with a name to check need it)."""
     from intake.ocr import thread_count
 
-    key = (settings.ocr_model, thread_count(settings))
+    key = (settings.ocr_model, thread_count(settings), role)
     with _LOCK:
         if key not in _READERS:
-            _READERS[key] = GlyphReader(settings)
+            _READERS[key] = GlyphReader(settings, role)
         return _READERS[key]

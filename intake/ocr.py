@@ -137,10 +137,11 @@ def model_set(name: str) -> tuple[ModelSpec, ModelSpec]:
     return models["det"], models["rec"]
 
 
-def glyph_model(name: str) -> ModelSpec:
-    """The recognizer intake.glyphs reads names with a second time: the set's `glyphs` model, else its recognizer.
-    A different model than the one that read the line errs differently, so its agreement is worth more."""
-    return _set_models(name)["glyphs"]
+def glyph_model(name: str, role: str = "glyphs") -> ModelSpec:
+    """The recognizer intake.glyphs reads names with glyph by glyph: by default the set's `glyphs` model (else its
+    recognizer; a different model than the one that read the line errs differently, so its agreement is worth more);
+    with role "rec", the set's recognizer itself."""
+    return _set_models(name)[role]
 
 
 def _installed_file(dist: str, package_path: str) -> Path | None:
