@@ -55,7 +55,7 @@ def second_look(invoices: list[Invoice], pages: list[Page], settings: Settings) 
                if inv.page in by_number and by_number[inv.page].kind == PageKind.IMAGE]
     crops = mend_gaps([(inv, page) for inv, page in scanned if page.processed_image is not None], settings)
     for inv, page in scanned:
-        if repair_totals(inv):
+        if repair_totals(inv) + identifiers_from_qr(inv):
             validate(inv)
             score(inv, settings)
         if page.processed_image is None:
@@ -200,6 +200,41 @@ def _try_replace(inv: Invoice, name: str, readings: list[Invoice | None], valida
     if fresh.reasons or not CONFIRMING & set(fresh.support):
         inv.fields[name] = old
     validate(inv)
+
+
+# --- identifiers from the QR ---------------------------------------------------------
+
+# Printed identifiers the QR also carries; amounts are not among them (a figure that differs from the QR is a
+# person's call unless the sum closes on the QR's, see _repair).
+QR_IDENTIFIERS = ("invoice_code", "invoice_number", "issue_date", "check_code")
+
+
+def identifiers_from_qr(inv: Invoice) -> list[str]:
+    """An identifier read one glyph off its QR's copy takes the QR's value when the QR is this invoice's: its
+    number agrees with the page's and so does one more value (for the number itself: three more, code, date and
+    amount). The recognizer misread a digit (0 for 9 in a 20-digit 校验码); the QR is an error-corrected copy.
+    Returns the fields changed."""
+    from intake.qr import parse_payload
+
+    qr = parse_payload(inv.qr_payload) if inv.qr_payload else None
+    if qr is None:
+        return []
+    theirs = {"invoice_code": qr.code, "invoice_number": qr.number, "issue_date": qr.date, "check_code": qr.check_code}
+    agreeing = {n for n, fv in inv.fields.items() if "qr_agrees" in fv.support}
+    changed = []
+    for name, value in theirs.items():
+        fv = inv.fields[name]
+        if fv.source != Source.OCR or Reason.QR_MISMATCH not in fv.reasons or not value:
+            continue
+        others = agreeing - {name}
+        if len(others) < 3 if name == "invoice_number" else ("invoice_number" not in others or len(others) < 2):
+            continue
+        if len(fv.value) != len(value) or sum(a != b for a, b in zip(fv.value, value)) != 1:
+            continue
+        log.info("%s: read %s, one glyph off the QR's %s", name, fv.value, value)
+        inv.fields[name] = FieldValue(value=value, source=Source.QR, raw_confidence=1.0, box=fv.box, page=fv.page)
+        changed.append(name)
+    return changed
 
 
 # --- totals from their confirmations -----------------------------------------------

@@ -145,3 +145,52 @@ def test_second_look_on_a_scan_reads_names_again_and_accepted_stays_right():
     wrong = {n: inv.fields[n].value for n in KEY_FIELDS
              if truth.get(n) is not None and inv.fields[n].status == "accepted" and inv.fields[n].value != truth[n]}
     assert wrong == {}
+
+
+QR_CHECK = "01,04,3200191130,12345678,147886.19,20240105,34804029176030875696,ABCD"
+
+
+def _read_against(values: dict[str, str], qr: str) -> Invoice:
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    inv = ocr_invoice({**TOTALS, "invoice_code": "3200191130", "invoice_number": "12345678", "issue_date": "2024-01-05",
+                       **values}, qr=qr)
+    validate(inv)
+    score(inv, load_settings(env={}))
+    return inv
+
+
+def test_a_check_code_one_digit_off_its_qr_takes_the_qrs_when_the_qr_is_this_invoices():
+    from intake.reread import identifiers_from_qr
+
+    # Generated seed 5031: a 0 of the 校验码 read as 9.
+    inv = _read_against({"check_code": "34804029176039875696"}, QR_CHECK)
+    assert inv.fields["check_code"].reasons == ["qr_mismatch"]
+    assert identifiers_from_qr(inv) == ["check_code"]
+    assert (inv.fields["check_code"].value, inv.fields["check_code"].source) == ("34804029176030875696", Source.QR)
+
+
+@pytest.mark.parametrize("values", [
+    {"check_code": "34804029176039875699"},  # two digits off: not one misread glyph
+    # One digit off, but the QR's number is not the page's: it may be another invoice's of the same code and amount.
+    {"check_code": "34804029176039875696", "invoice_number": "12345679", "issue_date": "2024-01-06"},
+])
+def test_an_identifier_further_off_its_qr_or_on_a_page_that_disagrees_with_it_stays_for_review(values):
+    from intake.reread import identifiers_from_qr
+
+    inv = _read_against(values, QR_CHECK)
+    assert identifiers_from_qr(inv) == []
+    assert inv.fields["check_code"].value == values["check_code"]
+    assert "qr_mismatch" in inv.fields["check_code"].reasons
+
+
+def test_a_number_one_digit_off_its_qr_takes_the_qrs_when_code_date_and_amount_agree():
+    from intake.reread import identifiers_from_qr
+
+    inv = _read_against({"invoice_number": "12345670", "check_code": "34804029176030875696"}, QR_CHECK)
+    assert identifiers_from_qr(inv) == ["invoice_number"]
+    assert inv.fields["invoice_number"].value == "12345678"
+    inv = _read_against({"invoice_number": "12345670", "issue_date": "2024-01-06"}, QR_CHECK)
+    assert identifiers_from_qr(inv) == []
