@@ -127,3 +127,41 @@ def test_a_glyph_the_recognizer_makes_of_its_look_alike_is_a_doubt():
     assert lookalike(text, glyphs(text, {0: (("晶", 0.012),)}, prob=0.99))
     assert not lookalike(text, glyphs(text, {0: (("晶", 0.0014),)}, prob=0.99))  # a right 品 (seeds 5200-5279)
     assert not lookalike("晶康通信息技术（合肥）有限公司", glyphs("晶康通信息技术（合肥）有限公司", {0: (("品", 0.2),)}))
+
+
+def test_the_ink_reading_drops_the_labels_tail_and_is_none_when_unsure_or_too_short():
+    from intake.names import ink_reading
+
+    places = places_of(GUIYANG)
+    assert ink_reading(glyphs("称：贵阳市盛达印刷有限公司"), places) == "贵阳市盛达印刷有限公司"
+    # 责 for 贵, with 贵 among the reading's own alternatives at that glyph: corrected like any closed-set glyph.
+    assert ink_reading(glyphs("责阳市盛达印刷有限公司", {0: (("贵", 0.3),)}), places) == "贵阳市盛达印刷有限公司"
+    unsure = glyphs("贵阳市盛达印刷有限公司")
+    unsure[4] = Glyph("达", 0.45, (("选", 0.4),))
+    assert ink_reading(unsure, places) is None
+    assert ink_reading(glyphs("称：张"), places) is None
+    assert ink_reading(glyphs("张伟"), ()) == "张伟"  # a person's name is short, not unsure
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, kind, misread", [
+    (5213, "paper_normal", "天津市佳通汽军服务有限公司"),  # the page's line reading: 军 for 车
+    (5023, "image_pdf", "大津市汇聚软件有限责任公司"),  # 大 for 天
+])
+def test_a_name_the_ink_reading_spells_otherwise_takes_it_and_goes_to_review(tmp_path: Path, caplog, seed, kind, misread):
+    """Generated scans (calibration range) whose buyer line PP-OCRv6 misread on the page; read again from the
+    printer-ink view, glyph by glyph, it comes out right. The value is the ink reading's, in review."""
+    import json
+
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(seed, kind, tmp_path)
+    truth = json.loads(case.path.with_name(f"{kind}_{seed}.truth.json").read_text(encoding="utf-8"))
+    with caplog.at_level("INFO", logger="intake.names"):
+        (inv,) = extract_file(case.path, load_settings(env={}, data_dir=tmp_path)).invoices
+    assert f"buyer_name: {misread} -> {truth['buyer_name']}" in caplog.text
+    fv = inv.fields["buyer_name"]
+    assert fv.value == truth["buyer_name"]
+    assert fv.status == "needs_review"
