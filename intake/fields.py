@@ -117,7 +117,7 @@ def read_page(page: Page) -> _PageRead:
     (f["buyer_tax_id"], f["seller_tax_id"]) = _parties(layout, LABELS["party_tax_id"], split_y, make, _tax_id_value)
     f["total_amount"], f["total_tax"] = _totals(layout, columns, words, make)
     f["amount_in_words"] = _words(words, make)
-    f["amount_with_tax"] = _figures(layout, words, make)
+    f["amount_with_tax"] = _figures(layout, words, make, taken={f["total_amount"].box, f["total_tax"].box} - {None})
     f["drawer"] = _drawer(layout, words, make)
     f["remarks"] = _remarks(layout, words, width, make)
     if is_ocr:
@@ -426,13 +426,16 @@ def _words(words: Hit, make: FieldMaker) -> FieldValue:
     return make(m.group(0), used)
 
 
-def _figures(layout: Layout, words: Hit, make: FieldMaker) -> FieldValue:
-    """价税合计（小写）: the figure after the 小写 label on the words row (or the first figure right of the words)."""
+def _figures(layout: Layout, words: Hit, make: FieldMaker, taken: set = frozenset()) -> FieldValue:
+    """价税合计（小写）: the figure after the 小写 label on the words row (or the first figure right of the words).
+
+    `taken`: boxes of the 合计 figures. A tall words label reaches up to the 合计 row, so its row may hold them too
+    (generated seed 5237: the 合计 amount was read as the total with tax)."""
     candidates = [h for h in layout.find(LABELS["figures"]) if abs(h.cy - words.cy) < 2 * words.height]
     tails = [h.tail for h in sorted(candidates, key=lambda h: h.x0)] + [words.tail]
     for tail in tails:
         for token, p in _money_tokens(tail):
-            if re.search(r"\d", token):
+            if re.search(r"\d", token) and p.box not in taken:
                 return make(_money_value(token), [p])
     return make("", [])
 
