@@ -297,3 +297,34 @@ def test_a_span_that_does_not_read_as_the_pieces_leaves_the_name_flagged():
     assert inv.fields["buyer_name"].value == "深圳市聚弘管理咨询有限公司"
     assert inv.fields["buyer_name"].reasons == ["incomplete"]
     assert page.lines == lines
+
+
+@pytest.mark.parametrize(("text", "tax_id"), [
+    ("号：913301063F308YE66J", "913301063F308YE66J"),  # generated seed 5324: only the label's last glyph read
+    ("联升号：91320106KU74Y2EE68", "91320106KU74Y2EE68"),
+    ("号：913301063F308YE66K", ""),  # the check character fails: not taken on a label's last glyph
+    ("账号：913301063F308YE66J", ""),  # an account's label
+])
+def test_a_tax_id_after_the_labels_last_glyph_is_taken_when_its_check_character_holds(text, tax_id):
+    from intake.layout import piece
+    from intake.ocrfields import _tax_id_of
+    from intake.pages import TextLine
+
+    assert _tax_id_of(piece(TextLine(text, 240, 316, 745, 354, 0.99))) == tax_id
+
+
+def test_the_total_with_tax_is_not_a_合计_figure_the_tall_words_label_reaches_up_to():
+    """Generated seed 5237: the 价税合计 label's box reaches the 合计 row; its figures are not the 小写 total."""
+    from intake.fields import read_page
+
+    lines = _BODY[:7] + [
+        ("合计", (301, 709, 421, 760), 0.99),
+        ("¥29510.82", (1264, 737, 1400, 772), 0.985),
+        ("¥295.11", (1597, 737, 1707, 772), 0.981),
+        ("价税合计（大写）", (258, 760, 453, 810), 0.99),
+        ("佰零伍圆玖角叁分", (733, 792, 945, 820), 0.994),
+        ("¥29805.93", (1341, 795, 1470, 819), 0.964),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert (f["total_amount"].value, f["total_tax"].value) == ("29510.82", "295.11")
+    assert f["amount_with_tax"].value == "29805.93"
