@@ -40,7 +40,7 @@ MISREAD_BLOCK_FACTOR = 0.5
 _TAXID = re.compile(r"[0-9A-Z]{15,20}")
 # USCC has no I, O, S, V, Z: a recognizer's letter there is a look-alike digit.
 _USCC_FIX = str.maketrans({"O": "0", "I": "1", "Z": "2", "S": "5"})
-_MONEY_TOKEN = re.compile(r"^[¥￥Y羊半]?\s*(-?\d[\d,]*\.\d{2})[-_—]?$")
+_MONEY_TOKEN = re.compile(r"^[¥￥YV羊半]?\s*(-?\d[\d,]*\.\d{2})[-_—]?$")
 # A ¥ figure whose point the recognizer lost ("￥214185"): the 合计 figures always print two decimals.
 _MONEY_NO_POINT = re.compile(r"^[¥￥]\s*(-?\d{3,})[-_—]?$")
 

@@ -328,3 +328,13 @@ def test_the_total_with_tax_is_not_a_合计_figure_the_tall_words_label_reaches_
     f = read_page(_page(lines)).invoice.fields
     assert (f["total_amount"].value, f["total_tax"].value) == ("29510.82", "295.11")
     assert f["amount_with_tax"].value == "29805.93"
+
+
+@pytest.mark.parametrize(("text", "figure"), [
+    ("¥283.19", ("283.19", False)), ("V283.19", ("283.19", False)),  # generated phone photo 5062: ¥ read as V
+    ("￥1204410", ("12044.10", True)), ("283.1", None), ("VAT283.19", None),
+])
+def test_a_合计_figure_is_read_with_its_yen_sign_misread(text, figure):
+    from intake.ocrfields import _figure
+
+    assert _figure(text) == figure
