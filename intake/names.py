@@ -42,6 +42,10 @@ SURE = 0.95
 # The ink reading (the set's recognizer on the printer-ink view) with a glyph below an even chance is unsure: it
 # doubts the name and replaces nothing.
 DOUBT = 0.5
+# The second model's doubt (a glyph of the name below DOUBT, or another spelling) stands unless every glyph of the
+# ink reading is at least this sure. Calibration seeds with the photo's sheet cut out by its edges: at 0.95 one wrong
+# name was accepted (展 for 辰 on a blurred photo, every ink glyph above 0.9, the second model doubtful).
+INK_SURE = 0.98
 # Glyphs the recognizer makes of a look-alike in small or blurred print, with the look-alike. Measured on seeds
 # 5000-5079, 5200-5279, 5300-5379: 晶 read as 品 in 4 names (3 of them accepted or at the threshold), each with
 # 晶 among the alternatives at 0.012-0.069; a right 品 gave 晶 at most 0.0014.
@@ -222,15 +226,17 @@ def form_score(name: str, places: tuple[str, ...]) -> int:
     return score
 
 
-def ink_reading(glyphs: "list[Glyph]", places: tuple[str, ...]) -> str | None:
-    """The glyph read as a name: the label's tail (称：) cut off, closed-set glyphs corrected by the reading's own
-    alternatives; None when unsure (a glyph below an even chance) or when too little is left to be a name."""
+def ink_reading(glyphs: "list[Glyph]", places: tuple[str, ...]) -> tuple[str, float] | None:
+    """The glyph read as a name, with its weakest glyph's probability: the label's tail (称：) cut off, closed-set
+    glyphs corrected by the reading's own alternatives; None when unsure (a glyph below an even chance) or when too
+    little is left to be a name."""
     text = "".join(g.char for g in glyphs)
     cut = max(text.rfind("："), text.rfind(":")) + 1
     rest = glyphs[cut:]
-    if len(rest) < 2 or min(g.prob for g in rest) < DOUBT:
+    weakest = min((g.prob for g in rest), default=0.0)
+    if len(rest) < 2 or weakest < DOUBT:
         return None
-    return correct("".join(g.char for g in rest), rest, places)[0]
+    return correct("".join(g.char for g in rest), rest, places)[0], weakest
 
 
 def lookalike(value: str, glyphs: "list[Glyph]") -> bool:
@@ -267,8 +273,9 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
       (place, industry, legal ending), replaces a line reading it disagrees with; the name then goes to review.
     - A name the ink reading does not spell the same (or is unsure of), or with a look-alike glyph (LOOKALIKES),
       loses half its score: of the names whose reads all agreed and scored >= 0.99, 387 were right and 0 wrong.
-    - The second model spelling it the same with every glyph >= SURE earns `glyphs_agree`; its disagreement alone
-      is no doubt (it is the weaker reader: 28 right names were doubted by it against 0 wrong ones caught only so).
+    - The second model spelling it the same with every glyph >= SURE earns `glyphs_agree`. Its doubt halves the
+      score too, unless the ink reading is sure of every glyph (INK_SURE): it is the weaker reader (on the first
+      calibration run, 28 right names were doubted by it alone and no wrong one).
     """
     from intake.glyphs import get_reader
     from intake.ocr import crop_quad
@@ -287,7 +294,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             tax = inv.fields[id_field]
             places = places_of(tax.value) if "checksum_ok" in tax.support else ()
             crop = crop_quad(image, _quad(fv.box, image))
-            ink = ink_reading(get_reader(settings, "rec").read(crop), places)
+            ink, ink_weakest = ink_reading(get_reader(settings, "rec").read(crop), places) or (None, 0.0)
             glyphs = get_reader(settings).read(crop)
             reads += 2
             value = fv.value
@@ -297,9 +304,11 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             fixed, place_ok = correct(value, glyphs, places)
             if fixed == fv.value:
                 sure = agreement(fv.value, glyphs)
-                if ink != fv.value or lookalike(fv.value, glyphs):
+                if (ink != fv.value or lookalike(fv.value, glyphs)
+                        or ((sure is None or sure < DOUBT) and ink_weakest < INK_SURE)):
                     # The ink reading says something else or is unsure, or a glyph is one the recognizer makes of
-                    # its look-alike (the line's score, a mean over its glyphs, hides one such glyph).
+                    # its look-alike (the line's score, a mean over its glyphs, hides one such glyph), or the second
+                    # model doubts it and the ink reading is not sure enough to overrule it.
                     fv.raw_confidence *= CORRECTED_FACTOR
                 elif sure is not None and sure >= SURE:
                     fv.back(AGREE)

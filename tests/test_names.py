@@ -133,14 +133,14 @@ def test_the_ink_reading_drops_the_labels_tail_and_is_none_when_unsure_or_too_sh
     from intake.names import ink_reading
 
     places = places_of(GUIYANG)
-    assert ink_reading(glyphs("称：贵阳市盛达印刷有限公司"), places) == "贵阳市盛达印刷有限公司"
+    assert ink_reading(glyphs("称：贵阳市盛达印刷有限公司"), places) == ("贵阳市盛达印刷有限公司", 0.9)
     # 责 for 贵, with 贵 among the reading's own alternatives at that glyph: corrected like any closed-set glyph.
-    assert ink_reading(glyphs("责阳市盛达印刷有限公司", {0: (("贵", 0.3),)}), places) == "贵阳市盛达印刷有限公司"
+    assert ink_reading(glyphs("责阳市盛达印刷有限公司", {0: (("贵", 0.3),)}), places)[0] == "贵阳市盛达印刷有限公司"
     unsure = glyphs("贵阳市盛达印刷有限公司")
     unsure[4] = Glyph("达", 0.45, (("选", 0.4),))
     assert ink_reading(unsure, places) is None
     assert ink_reading(glyphs("称：张"), places) is None
-    assert ink_reading(glyphs("张伟"), ()) == "张伟"  # a person's name is short, not unsure
+    assert ink_reading(glyphs("张伟"), ()) == ("张伟", 0.9)  # a person's name is short, not unsure
 
 
 @pytest.mark.slow
