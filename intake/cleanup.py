@@ -121,8 +121,14 @@ def find_sheet(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
         return image
     hull = cv2.convexHull(sheet)
     quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
-    if len(quad) != 4:
-        quad = cv2.boxPoints(cv2.minAreaRect(hull))
+    if len(quad) != 4 or cv2.contourArea(sheet) < SOLID * cv2.contourArea(hull):
+        # Not one clean quadrilateral: the paper merged with a neighbouring sheet or the copies under it.
+        found = quad_from_edges(mask, sheet)
+        if found is not None:
+            quad = found
+            ctx.notes.append("sheet told from the paper beside it by its edges")
+        elif len(quad) != 4:
+            quad = cv2.boxPoints(cv2.minAreaRect(hull))
     pts = _order(np.float32(quad) / scale)
     w = max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[3] - pts[2]))
     h = max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2]))
@@ -131,6 +137,79 @@ def find_sheet(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     m = cv2.getPerspectiveTransform(pts, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
     ctx.notes.append(f"cropped to sheet ({area:.0%} of the frame)")
     return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+# The paper's outline fills this share of its convex hull when nothing lies against it.
+SOLID = 0.97
+# An invoice's quadrilateral covers at least this share of the merged outline (else the edges found are another sheet's).
+EDGE_QUAD_SHARE = 0.6
+
+
+def quad_from_edges(mask: np.ndarray, outline: np.ndarray) -> np.ndarray | None:
+    """The invoice's corners when its outline merged with paper lying against it (a neighbouring sheet, the set's
+    other copies under it): the largest quadrilateral whose sides lie on straight runs of the outline (extended
+    where the other paper hides them), that stays on paper, and each of whose sides follows the outline for a
+    quarter of its length at least. None when no such quadrilateral covers EDGE_QUAD_SHARE of the outline.
+
+    The invoice lies on top, so most of each of its sides is on the outline; a line of the other paper's edge
+    closes a quadrilateral that runs onto the desk or through paper, far from any outline."""
+    h, w = mask.shape[:2]
+    k = 200.0 / max(h, w)
+    small = cv2.resize(mask, (max(1, int(w * k)), max(1, int(h * k))), interpolation=cv2.INTER_NEAREST) > 0
+    area = cv2.contourArea(outline)
+    size = np.sqrt(area)
+    best: tuple[float, np.ndarray] | None = None
+    for eps in (0.005, 0.01, 0.02):  # finer outlines keep short sides; coarser ones bridge ragged copies
+        poly = cv2.approxPolyDP(outline, eps * cv2.arcLength(outline, True), True).reshape(-1, 2).astype(np.float64)
+        edges = []
+        for a, b in zip(poly, np.roll(poly, -1, axis=0)):
+            length = float(np.linalg.norm(b - a))
+            if length >= 0.15 * size:
+                edges.append((a, (b - a) / length, length, np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])) % 180))
+        if len(edges) < 4:
+            continue
+        ref = max(edges, key=lambda e: e[2])[3]
+        turn = [min(abs(e[3] - ref), 180 - abs(e[3] - ref)) for e in edges]
+        along = [e for e, t in zip(edges, turn) if t < 30]
+        across = [e for e, t in zip(edges, turn) if t > 60]
+        for a1, a2 in itertools.combinations(along, 2):
+            for b1, b2 in itertools.combinations(across, 2):
+                corners = [_meet(a, b) for a, b in ((a1, b1), (a1, b2), (a2, b2), (a2, b1))]
+                if any(c is None for c in corners):
+                    continue
+                quad = cv2.convexHull(np.float32(corners)).reshape(-1, 2)
+                if len(quad) != 4 or (quad < -0.02 * np.float32([w, h])).any() or (quad > 1.02 * np.float32([w, h])).any():
+                    continue
+                q_area = cv2.contourArea(quad)
+                if best is not None and q_area <= best[0]:
+                    continue
+                drawn = np.zeros(small.shape, np.uint8)
+                cv2.fillPoly(drawn, [np.round(quad * k).astype(np.int32)], 1)
+                if (small & (drawn > 0)).sum() < 0.97 * max(int(drawn.sum()), 1) or not _on_outline(outline, quad, size):
+                    continue
+                best = (q_area, quad)
+    if best is None or best[0] < EDGE_QUAD_SHARE * area:
+        return None
+    return best[1]
+
+
+def _meet(a: tuple, b: tuple) -> np.ndarray | None:
+    """Where the lines through two outline runs (point, unit direction, …) cross; None for parallel lines."""
+    (p, d), (q, e) = a[:2], b[:2]
+    den = d[0] * e[1] - d[1] * e[0]
+    if abs(den) < 1e-6:
+        return None
+    return p + d * (((q[0] - p[0]) * e[1] - (q[1] - p[1]) * e[0]) / den)
+
+
+def _on_outline(outline: np.ndarray, quad: np.ndarray, size: float, near: float = 0.02, share: float = 0.25) -> bool:
+    """Every side of `quad` runs along the outline (within near × size) for at least `share` of its length."""
+    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
+        points = [a + (b - a) * t for t in np.linspace(0.02, 0.98, 25)]
+        on = sum(abs(cv2.pointPolygonTest(outline, (float(x), float(y)), True)) <= near * size for x, y in points)
+        if on < share * len(points):
+            return False
+    return True
 
 
 def _cjk_evidence(results: list[tuple[str, float]]) -> float:

@@ -39,6 +39,7 @@ LABELS = {
 
 _CAPITAL = re.compile(r"(?:[（(]\s*负数\s*[)）]|负)?[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正]{2,}")
 # A capital amount standing alone (the words row whose label OCR lost): ends in a unit, at least four glyphs.
+_SMALL_FIGURES_LABEL = re.compile(r"[（(]?小\s*写")
 _CAPITAL_ALONE = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{2,}[圆元][零壹贰叁肆伍陆柒捌玖角分整正]*$")
 _MONEY = re.compile(r"[-−]?\s*[¥￥]?\s*[-−]?\d[\d,]*(?:\.\d+)?|\*{3}")
 
@@ -395,7 +396,8 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
     if not hits:
         return make("", []), make("", [])
     hit = max(hits, key=lambda h: h.y0)
-    tokens = _money_tokens(hit.tail)
+    # Not the 价税合计 figure: on a small photo its row, set up by the print offset, can reach the 合计 label's row.
+    tokens = _money_tokens([p for p in hit.tail if not _SMALL_FIGURES_LABEL.search(p.text)])
     # Two printed figures and a stray fragment ("￥1244.1" "3"): the figures carry the cents.
     with_cents = [t for t in tokens if re.search(r"\.\d{2}$", t[0]) or t[0].strip() == "***"]
     if len(with_cents) >= 2:

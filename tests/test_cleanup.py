@@ -115,6 +115,32 @@ def test_photo_is_cropped_to_the_sheet(settings):
     assert abs(skew_angle(out)) < 0.5
 
 
+@pytest.mark.parametrize("side", ["right", "top"])
+def test_a_photo_with_a_paper_lying_against_the_sheet_is_cropped_to_the_sheet_alone(settings, side):
+    """The neighbouring paper touches the invoice (as on most generated phone photos): their outline is one shape,
+    and its hull's corners are not the invoice's. The invoice is cut out by its own edges."""
+    rng = np.random.default_rng(5)
+    desk = np.full((1200, 1600, 3), (40, 70, 110), np.uint8) + rng.integers(0, 25, (1200, 1600, 3), dtype=np.uint8)
+    photo = desk.copy()
+    other = np.float32([[1150, 120], [1520, 140], [1500, 760], [1130, 740]]) if side == "right" else \
+        np.float32([[700, 40], [1250, 60], [1240, 330], [690, 310]])
+    cv2.fillPoly(photo, [other.astype(np.int32)], (236, 238, 240))
+    sheet = document(1000, 640, lines=9)
+    src = np.float32([[0, 0], [1000, 0], [1000, 640], [0, 640]])
+    dst = np.float32([[260, 230], [1330, 290], [1300, 950], [220, 900]])
+    m = cv2.getPerspectiveTransform(src, dst)
+    mask = cv2.warpPerspective(np.full((640, 1000), 255, np.uint8), m, (1600, 1200)) > 0
+    photo[mask] = cv2.warpPerspective(sheet, m, (1600, 1200))[mask]
+    ctx = CleanContext(settings)
+    out = find_sheet(photo, ctx)
+    assert any("edges" in note for note in ctx.notes)
+    h, w = out.shape[:2]
+    assert 0.95 < (w / h) / (1000 / 640) < 1.05
+    border = np.concatenate([out[:8].reshape(-1, 3), out[-8:].reshape(-1, 3), out[:, :8].reshape(-1, 3), out[:, -8:].reshape(-1, 3)])
+    assert (border.mean(axis=1) > 200).mean() > 0.9
+    assert abs(skew_angle(out)) < 0.5
+
+
 def test_clean_records_steps_and_keeps_pictures(settings):
     page = Page(number=2, kind=PageKind.IMAGE, image=rotate(document(1800, 1100, lines=15), 2.0))
     out = cleanup.clean(page, settings)

@@ -338,3 +338,39 @@ def test_a_合计_figure_is_read_with_its_yen_sign_misread(text, figure):
     from intake.ocrfields import _figure
 
     assert _figure(text) == figure
+
+
+def test_the_合计_row_does_not_take_the_小写_figure_the_offset_set_up_beside_it():
+    """Generated phone photo 5342: rows 25 px high, the 小写 figure's piece starts left of the 合计 amount and
+    reaches the 合计 label's row."""
+    from intake.fields import read_page
+
+    lines = _BODY[:7] + [
+        ("¥133.03", (1207, 652, 1287, 682), 0.99),
+        ("¥11.97", (1447, 652, 1515, 682), 0.99),
+        ("合", (381, 664, 408, 689), 0.99),
+        ("计", (435, 664, 469, 689), 0.99),
+        ("壹佰肆拾伍圆整", (621, 677, 817, 735), 0.99),
+        ("(小写)¥145.00", (1181, 681, 1328, 733), 0.99),
+        ("价说合计（大写）", (341, 703, 503, 730), 0.9),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert (f["total_amount"].value, f["total_tax"].value, f["amount_with_tax"].value) == ("133.03", "11.97", "145.00")
+
+
+@pytest.mark.slow
+def test_a_phone_photo_with_a_neighbouring_paper_is_read_from_the_invoice_alone(tmp_path):
+    """Generated phone photo 5062: the neighbouring paper lies against the invoice. Cut out by its own edges, the
+    invoice's totals and names are found (none were before); what is accepted is right."""
+    from intake.pipeline import extract_file
+    from samples.generate import generate
+
+    case = generate(5062, "phone_photo", tmp_path)
+    truth = _truth(case.path)
+    ex = extract_file(case.path, load_settings(env={}))
+    f = ex.invoices[0].fields
+    assert [f[n].value for n in ("total_amount", "total_tax", "amount_with_tax")] == \
+        [truth[n] for n in ("total_amount", "total_tax", "amount_with_tax")]
+    assert f["buyer_name"].value == truth["buyer_name"]
+    # The seller's 辰 comes out 展 from every reading of this blurred photo: it must not be accepted.
+    _assert_accepted_are_right(ex, truth)
