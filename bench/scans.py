@@ -362,7 +362,9 @@ def calibration_grid(invoices: list[tuple[Any, dict[str, Any]]], settings) -> li
     """The grid itself, over (invoice, truth) pairs already read: each invoice is scored again per grid point."""
     import itertools
 
-    from intake.scoring import FIELD_RULES, MISS, PRIOR_DIGITS, PRIOR_TEXT, FieldRule, Rules, score
+    import dataclasses
+
+    from intake.scoring import FIELD_RULES, MISS, PRIOR_DIGITS, PRIOR_TEXT, Rules, score
 
     lines = []
     best = None
@@ -371,7 +373,7 @@ def calibration_grid(invoices: list[tuple[Any, dict[str, Any]]], settings) -> li
     # the same is accepted, even one whose first reading was doubted. Such points are printed, never chosen.
     support_alone = 1.0 - MISS["format_ok"] * min(MISS["glyphs_agree"], MISS["reread_agrees"])
     for prior_text, prior_digits, threshold in itertools.product((5, 10, 15, 20, 30, 40), (5, 10, 20), (0.9, 0.95, 0.98)):
-        fields = {n: FieldRule(prior_text if r.prior == PRIOR_TEXT else prior_digits if r.prior == PRIOR_DIGITS else r.prior, r.needs_any)
+        fields = {n: dataclasses.replace(r, prior=prior_text if r.prior == PRIOR_TEXT else prior_digits if r.prior == PRIOR_DIGITS else r.prior)
                   for n, r in FIELD_RULES.items()}
         rules = Rules(fields=fields, threshold=threshold)
         wrong = straight = 0

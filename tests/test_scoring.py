@@ -298,3 +298,21 @@ def test_a_piece_of_a_name_is_not_a_name(value):
     inv.fields["seller_name"].value = value
     run(inv)
     assert state(inv, "seller_name") == ("needs_review", ["format_invalid"])
+
+
+def test_an_item_lines_text_read_by_ocr_is_never_accepted_and_holds_no_invoice_in_review():
+    inv = digital_special()
+    for item in inv.items:
+        for fv in item.values():
+            if fv.value:
+                fv.source, fv.raw_confidence = Source.OCR, 0.9999
+    needs_review = run(inv).needs_review
+    item = inv.items[0]
+    for name in ("name", "spec", "unit"):
+        if item[name].value:
+            assert (item[name].status, item[name].reasons) == ("needs_review", ["unverified"]), name
+    # The figures keep their checks: amount × rate closes on the tax, so they are accepted.
+    assert item["amount"].status == "accepted" and "rate_ok" in item["amount"].support
+    assert needs_review is False
+    # The same text from a text layer is accepted.
+    assert run(digital_special()).items[0]["name"].status == "accepted"
