@@ -83,17 +83,20 @@ def mend_gaps(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
     for inv, page in scanned:
         for name, fv in inv.fields.items():
             if Reason.INCOMPLETE in fv.reasons and fv.source == Source.OCR and fv.box is not None:
-                idx = _lines_under(page, fv)
-                if idx:
-                    jobs.append((inv, page, name, idx))
+                parts = [page.lines[i] for i in _lines_under(page, fv)]
+                if parts:
+                    jobs.append((inv, page, name, parts))
     if not jobs:
         return 0
-    spans = [_span(inv.fields[name].box, [page.lines[i] for i in idx]) for inv, page, name, idx in jobs]
+    spans = [_span(inv.fields[name].box, parts) for inv, page, name, parts in jobs]
     reads = get_engine(settings).recognize_crops([_span_crop(page.processed_image, span)
-                                                  for (_inv, page, _name, _idx), span in zip(jobs, spans)])
-    for (inv, page, name, idx), span, (text, conf) in zip(jobs, spans, reads):
+                                                  for (_inv, page, _name, _parts), span in zip(jobs, spans)])
+    for (inv, page, name, parts), span, (text, conf) in zip(jobs, spans, reads):
         old = inv.fields[name]
-        lines = [line for i, line in enumerate(page.lines) if i not in idx] + [dataclasses.replace(span, text=text, confidence=conf)]
+        rest = [line for line in page.lines if not any(line is p for p in parts)]
+        if len(rest) + len(parts) != len(page.lines):
+            continue  # another value's span took these lines in already
+        lines = rest + [dataclasses.replace(span, text=text, confidence=conf)]
         fresh = read_page(dataclasses.replace(page, lines=lines)).invoice
         new = fresh.fields[name] if fresh is not None else None
         if new is None or Reason.INCOMPLETE in new.reasons or not _keeps(old.value, new.value):

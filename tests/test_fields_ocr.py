@@ -374,3 +374,40 @@ def test_a_phone_photo_with_a_neighbouring_paper_is_read_from_the_invoice_alone(
     assert f["buyer_name"].value == truth["buyer_name"]
     # The seller's 辰 comes out 展 from every reading of this blurred photo: it must not be accepted.
     _assert_accepted_are_right(ex, truth)
+
+
+@pytest.mark.slow
+def test_both_names_of_a_page_read_in_pieces_are_mended_from_their_spans():
+    """Two spans on one page: mending the first must not shift the lines the second is made of."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from intake.fields import read_page
+    from intake.reread import mend_gaps
+
+    try:
+        font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 32)
+    except OSError:
+        pytest.skip("no CJK font")
+    buyer, seller = "深圳市聚弘工程管理咨询有限公司", "北京市鑫宇晶机械设备有限公司"
+    im = Image.new("RGB", (2000, 1200), "white")
+    draw = ImageDraw.Draw(im)
+    draw.text((430, 234), buyer, fill=(20, 20, 90), font=font)
+    draw.text((430, 834), seller, fill=(20, 20, 90), font=font)
+    glyph = 32
+    page = _page(_BODY[:2] + _BODY[4:] + _PARTY + [
+        ("深圳市聚弘", (430, 236, 430 + 5 * glyph, 270), 0.995),  # 工程 unseen
+        ("管理咨询有限公司", (430 + 7 * glyph, 236, 430 + 15 * glyph, 270), 0.999),
+        ("价税合计（大写）", (260, 770, 450, 810), 0.98),
+        ("名", (230, 840, 256, 870), 0.99), ("称：", (290, 838, 333, 872), 0.99),
+        ("北京市", (430, 836, 430 + 3 * glyph, 870), 0.995),  # 鑫宇晶 unseen
+        ("机械设备有限公司", (430 + 6 * glyph, 836, 430 + 14 * glyph, 870), 0.999),
+        ("纳税人识别号：", (230, 890, 400, 925), 0.99),
+        ("91320200MA1MXXX1X5", (430, 890, 700, 925), 0.99),
+    ])
+    page.processed_image = np.asarray(im)[:, :, ::-1].copy()
+    inv = read_page(page).invoice
+    assert [inv.fields[n].reasons for n in ("buyer_name", "seller_name")] == [["incomplete"], ["incomplete"]]
+    assert mend_gaps([(inv, page)], load_settings(env={})) == 2
+    assert (inv.fields["buyer_name"].value, inv.fields["seller_name"].value) == (buyer, seller)
+    assert inv.fields["buyer_name"].reasons == inv.fields["seller_name"].reasons == []
