@@ -38,8 +38,9 @@ LABELS = {
 }
 
 _CAPITAL = re.compile(r"(?:[（(]\s*负数\s*[)）]|负)?[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正]{2,}")
-# A capital amount standing alone (the words row whose label OCR lost): ends in a unit, at least four glyphs.
+# The 小写 label of the 价税合计 figure.
 _SMALL_FIGURES_LABEL = re.compile(r"[（(]?小\s*写")
+# A capital amount standing alone (the words row whose label OCR lost): ends in a unit, at least four glyphs.
 _CAPITAL_ALONE = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{2,}[圆元][零壹贰叁肆伍陆柒捌玖角分整正]*$")
 _MONEY = re.compile(r"[-−]?\s*[¥￥]?\s*[-−]?\d[\d,]*(?:\.\d+)?|\*{3}")
 

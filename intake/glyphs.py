@@ -115,9 +115,9 @@ _LOCK = threading.Lock()
 def get_reader(settings: Settings, role: str = "glyphs") -> GlyphReader:
     """The process's glyph reader for a role of the set ("glyphs": the second model; "rec": the set's recognizer),
     loaded on first use (only invoices with a name to check need it)."""
-    from intake.ocr import thread_count
+    from intake.ocr import glyph_model, thread_count
 
-    key = (settings.ocr_model, thread_count(settings), role)
+    key = (glyph_model(settings.ocr_model, role).name, thread_count(settings))  # one session per model, whatever its role
     with _LOCK:
         if key not in _READERS:
             _READERS[key] = GlyphReader(settings, role)
