@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from intake import normal
-from intake.invoice import FieldValue
+from intake.invoice import FieldValue, Source
 from intake.layout import Layout, Piece, bands, label, sub_piece, union
 
 _SP = r"\s*"
@@ -237,11 +237,18 @@ class FieldMaker:
         return FieldValue(value=value, source=self.source, raw_confidence=conf, box=union(pieces), page=self.page)
 
 
+# On a scan, a glyph or two of the left margin's vertical print (税总函[20xx]xxx号 …) read into the row before an
+# item name, which since 2016 starts with its tax category between asterisks (*信息技术服务*技术服务费).
+_MARGIN_HEAD = re.compile(r"^[^*]{1,2}(?=\*[^*]{1,20}\*)")
+
+
 def _item(row: _Row, make: FieldMaker) -> dict[str, FieldValue]:
     item: dict[str, FieldValue] = {}
     for name in TEXT_COLUMNS:
         pieces = row.text[name]
         joined = re.sub(r"\s+", "", "".join(p.text for p in pieces))
+        if name == "name" and make.source == Source.OCR:
+            joined = _MARGIN_HEAD.sub("", joined)
         item[name] = make(joined, pieces)
     for name in NUMBER_COLUMNS:
         p = row.numbers.get(name)

@@ -411,3 +411,16 @@ def test_both_names_of_a_page_read_in_pieces_are_mended_from_their_spans():
     assert mend_gaps([(inv, page)], load_settings(env={})) == 2
     assert (inv.fields["buyer_name"].value, inv.fields["seller_name"].value) == (buyer, seller)
     assert inv.fields["buyer_name"].reasons == inv.fields["seller_name"].reasons == []
+
+
+@pytest.mark.parametrize(("read", "name"), [
+    ("号*信息技术服务*技术服务费", "*信息技术服务*技术服务费"),  # generated seeds 5000, 5003: the margin's 税总函…号
+    ("津*纸制品*打印纸", "*纸制品*打印纸"),
+    ("*住宿服务*住宿费", "*住宿服务*住宿费"),
+    ("详见销货清单", "详见销货清单"),
+    ("(红字)*纸制品*打印纸", "(红字)*纸制品*打印纸"),  # more than a stray glyph: left as read
+])
+def test_a_stray_margin_glyph_before_an_ocr_item_name_is_dropped(read, name):
+    from intake.items import _MARGIN_HEAD
+
+    assert _MARGIN_HEAD.sub("", read) == name
