@@ -408,6 +408,36 @@ def _rules(form: np.ndarray) -> np.ndarray:
     return cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8)) > 0
 
 
+# Printer's ink over the form's: the value of a dark ink (dot-matrix black, blue-black), the window over which the
+# form ink's own value is taken, and how much of that the print must cover to count (below it: noise, rule edges).
+PRINT_INK = 40.0
+FORM_WINDOW = 31
+MIN_COVER = 0.2
+
+
+def print_cover(hsv: np.ndarray, form: np.ndarray) -> np.ndarray:
+    """How much of each pixel printer's ink covers where it lies over the form's ink (float32, 0-1): print lies on
+    top of a rule or a label, so such a pixel is darker than the form ink around it by the share the print covers.
+    The form ink's value is its local mean (a rule is a few pixels high; the print over it a fraction of them)."""
+    value = hsv[:, :, 2].astype(np.float32)
+    ink = form.astype(np.float32)
+    window = (FORM_WINDOW, FORM_WINDOW)
+    share = cv2.blur(ink, window)
+    form_value = cv2.blur(value * ink, window) / np.maximum(share, 1e-6)
+    cover = (form_value - value) / np.maximum(form_value - PRINT_INK, 1.0)
+    return np.where(share > 0.02, np.clip(cover, 0.0, 1.0), 0.0).astype(np.float32)
+
+
+def print_on_rules(hsv: np.ndarray, form: np.ndarray, rules: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(where printer's ink lies on the form's rules, the grey it shows there): rule pixels darker than the rule's
+    ink around them by at least MIN_COVER. Only rules: a label's strokes are as dark as each other, and a value
+    printed onto a label is rarer than one across a rule."""
+    cover = print_cover(hsv, form)
+    printed = rules & (cover >= MIN_COVER)
+    grey = (255.0 - cover * (255.0 - PRINT_INK)).astype(np.uint8)
+    return printed, grey
+
+
 _SIDE: "tuple[int, ThreadPoolExecutor] | None" = None
 _SIDE_LOCK = threading.Lock()
 
@@ -427,7 +457,8 @@ def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.n
     and (printer's ink only) for reading values, with the form-ink mask they came from; None on a page without form colour.
 
     Form ink is painted over from the paper around it (inpainting), so a value printed across a rule keeps
-    its strokes; inside the seal the red channel stands for the page: the seal is pale there, print dark."""
+    its strokes; in the printer-ink view, print lying on a rule (darker than the rule) is put back as grey
+    (`print_on_rules`); inside the seal the red channel stands for the page: the seal is pale there, print dark."""
     views = _separate(image, ctx)
     if views is None:
         return None
@@ -447,10 +478,15 @@ def _separate(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, "np.nda
     rim = (cv2.dilate(form.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & warm & (hsv[:, :, 1] >= 15)
     seal = _seal_area(image, hsv)
     grey = np.clip((image[:, :, 2].astype(np.float32) - 40) * (255.0 / 170), 0, 255).astype(np.uint8) if seal.any() else None
-    content_mask = ((form | rim) & ~seal).astype(np.uint8)
+    content_mask = (form | rim) & ~seal
+    rules = _rules(form) & warm & ~seal
 
     def paint_content() -> np.ndarray:
-        content = cv2.inpaint(image, content_mask, 2, cv2.INPAINT_TELEA)
+        content = cv2.inpaint(image, content_mask.astype(np.uint8), 2, cv2.INPAINT_TELEA)
+        # Values are read here: the print that lay on a rule goes back (the lines view, for detection, keeps the
+        # rules painted out whole: the put-back's grey runs along a rule would join lines or cut them).
+        printed, printed_grey = print_on_rules(hsv, form, rules)
+        content[printed] = printed_grey[printed][:, None]
         if grey is not None:
             content[seal] = grey[seal][:, None]
         ctx.keep("content", content)
@@ -458,7 +494,7 @@ def _separate(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, "np.nda
 
     # OpenCV's inpaint is serial and lets go of the GIL: with a second core the form ink's runs beside the rest.
     content = _side().submit(paint_content) if cv2.getNumThreads() > 1 else paint_content()
-    lines = cv2.inpaint(image, (_rules(form) & warm & ~seal).astype(np.uint8), 2, cv2.INPAINT_TELEA)
+    lines = cv2.inpaint(image, rules.astype(np.uint8), 2, cv2.INPAINT_TELEA)
     if grey is not None:
         lines[seal] = grey[seal][:, None]
     ctx.keep("lines", lines)

@@ -255,3 +255,24 @@ def test_lone_digits_or_symbols_in_form_ink_are_marks(text, mark):
     from intake.scan import form_mark
 
     assert form_mark(text) is mark
+
+
+def test_faint_print_on_a_rule_is_put_back_where_the_rule_is_painted_out(settings):
+    """A dot-matrix stroke lying along a rule (the top stroke of 天 on the box's top rule: read as 大 once the rule
+    was painted out) shows as rule ink darkened by the print: the content and lines views keep it as grey."""
+    im = Image.new("RGB", (1400, 400), (246, 244, 240))
+    d = ImageDraw.Draw(im)
+    d.text((60, 150), "名    称:", fill=BROWN, font=font(34))
+    d.line((40, 200, 1360, 200), fill=BROWN, width=5)
+    d.line((40, 60, 40, 340), fill=BROWN, width=3)
+    stroke = np.zeros((400, 1400), bool)
+    stroke[199:202, 400:700] = True  # a horizontal stroke along the rule
+    stroke[202:240, 540:544] = True  # and the rest of the glyph below it
+    arr = np.asarray(im).astype(np.float32)
+    arr[stroke] = arr[stroke] * 0.55 + np.array([40, 40, 45], np.float32) * 0.45  # faint print over whatever is there
+    bgr = arr.astype(np.uint8)[:, :, ::-1].copy()
+    lines, content, _ = cleanup.separate_ink(bgr, CleanContext(settings))
+    for view in (content,):
+        grey = cv2.cvtColor(view, cv2.COLOR_BGR2GRAY)
+        assert (grey[199:202, 410:690] < 215).mean() > 0.8  # the stroke on the rule is back
+        assert (grey[197:204, 800:1300] < 215).mean() < 0.05  # the rule alone stays painted out
