@@ -358,13 +358,19 @@ def calibrate(count: int, seeds: list[int], settings=None) -> list[str]:
     return [f"calibration on {len(invoices)} generated scans ({settings.ocr_model}), seeds {title}", *calibration_grid(invoices, settings)]
 
 
+# The field classes the grid fits: company names, and the codes, dates, tax ids and figures (digits and short tokens).
+NAME_FIELDS = ("buyer_name", "seller_name")
+DIGIT_FIELDS = ("invoice_code", "invoice_number", "issue_date", "check_code", "machine_number", "buyer_tax_id",
+                "seller_tax_id", "total_amount", "total_tax", "amount_with_tax")
+
+
 def calibration_grid(invoices: list[tuple[Any, dict[str, Any]]], settings) -> list[str]:
     """The grid itself, over (invoice, truth) pairs already read: each invoice is scored again per grid point."""
     import itertools
 
     import dataclasses
 
-    from intake.scoring import FIELD_RULES, MISS, PRIOR_DIGITS, PRIOR_TEXT, Rules, score
+    from intake.scoring import FIELD_RULES, MISS, Rules, score
 
     lines = []
     best = None
@@ -372,8 +378,8 @@ def calibration_grid(invoices: list[tuple[Any, dict[str, Any]]], settings) -> li
     # term is clamped at 1, and 1 x format_ok x glyphs_agree = 0.1, so at 0.90 every name the second model spells
     # the same is accepted, even one whose first reading was doubted. Such points are printed, never chosen.
     support_alone = 1.0 - MISS["format_ok"] * min(MISS["glyphs_agree"], MISS["reread_agrees"])
-    for prior_text, prior_digits, threshold in itertools.product((5, 10, 15, 20, 30, 40), (5, 10, 20), (0.9, 0.95, 0.98)):
-        fields = {n: dataclasses.replace(r, prior=prior_text if r.prior == PRIOR_TEXT else prior_digits if r.prior == PRIOR_DIGITS else r.prior)
+    for prior_name, prior_digits, threshold in itertools.product((5, 10, 15, 20, 30, 40), (5, 10, 20), (0.9, 0.95, 0.98)):
+        fields = {n: dataclasses.replace(r, prior=prior_name if n in NAME_FIELDS else prior_digits if n in DIGIT_FIELDS else r.prior)
                   for n, r in FIELD_RULES.items()}
         rules = Rules(fields=fields, threshold=threshold)
         wrong = straight = 0
@@ -384,13 +390,13 @@ def calibration_grid(invoices: list[tuple[Any, dict[str, Any]]], settings) -> li
                          for n in KEY_FIELDS if truth.get(n) is not None)
         # At a tie keep the shipped threshold and take the stricter priors (the loosest error-free setting is one step from an error).
         admissible = threshold > support_alone + 1e-9
-        key = (admissible, wrong == 0, straight, threshold == 0.95, prior_text, prior_digits)
-        lines.append(f"  prior_text {prior_text:>3} prior_digits {prior_digits:>3} threshold {threshold:.2f}: "
+        key = (admissible, wrong == 0, straight, threshold == 0.95, prior_name, prior_digits)
+        lines.append(f"  prior_name {prior_name:>3} prior_digits {prior_digits:>3} threshold {threshold:.2f}: "
                      f"accepted wrong {wrong}, straight-through {straight}/{len(invoices)}"
                      + ("" if admissible else " (support alone reaches the threshold: not chosen)"))
         if best is None or key > best[0]:
-            best = (key, prior_text, prior_digits, threshold)
-    lines.append(f"chosen: prior_text {best[1]}, prior_digits {best[2]}, threshold {best[3]}")
+            best = (key, prior_name, prior_digits, threshold)
+    lines.append(f"chosen: prior_name {best[1]}, prior_digits {best[2]}, threshold {best[3]}")
     return lines
 
 

@@ -39,6 +39,8 @@ FACT = "place_agrees"
 # names earned it).
 AGREE = "glyphs_agree"
 SURE = 0.95
+# The seller's name read from the rim of the 发票专用章 (intake.seal), glyph for glyph the same.
+SEAL = "seal_agrees"
 # The ink reading (the set's recognizer on the printer-ink view) with a glyph below an even chance is unsure: it
 # doubts the name and replaces nothing.
 DOUBT = 0.5
@@ -249,14 +251,48 @@ def lookalike(value: str, glyphs: "list[Glyph]") -> bool:
     return any(g.char in LOOKALIKES and g.chance(LOOKALIKES[g.char]) >= LOOKALIKE_CHANCE for g in glyphs[at:at + len(value)])
 
 
-def agreement(value: str, glyphs: "list[Glyph]") -> float | None:
+def agreement(value: str, glyphs: "list[Glyph]", closed: frozenset[int] = frozenset()) -> float | None:
     """The lowest recognizer probability over the glyphs that spell `value` when the glyph read contains it
-    (the padded crop may take in the label's last glyphs, 称：), else None: the readings disagree."""
+    (the padded crop may take in the label's last glyphs, 称：), else None: the readings disagree.
+
+    `closed`: positions of the value another check already vouches for (its place, when the tax id's division names
+    it; its legal ending): there the read may say anything (the second model reads 贵阳 as 责阳, 公司 as 业司), and the
+    agreement is the weakest glyph of the rest, which must be read the same, nothing put in or left out."""
     text = "".join(g.char for g in glyphs)
     at = text.find(value) if value else -1
-    if at < 0:
+    if at >= 0:
+        return min((g.prob for k, g in enumerate(glyphs[at:at + len(value)]) if k not in closed), default=None)
+    if not closed or not value:
         return None
-    return min(g.prob for g in glyphs[at:at + len(value)])
+    probs: list[float] = []
+    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, value, text, autojunk=False).get_opcodes():
+        if op == "equal":
+            probs += [glyphs[b0 + k].prob for k in range(a1 - a0) if a0 + k not in closed]
+        elif op == "insert":
+            if 0 < a0 < len(value) and not {a0 - 1, a0} <= closed:
+                return None  # a glyph read inside the free part that the value does not have
+        elif any(i not in closed for i in range(a0, a1)):
+            return None
+    return min(probs, default=None)
+
+
+def closed_parts(value: str, places: tuple[str, ...]) -> frozenset[int]:
+    """Positions of the name's parts that come from closed sets and are checked apart from the recognizer: the place
+    its tax id's division names (first, or bracketed before the ending), and the legal ending. Not the industry term:
+    two of those differ by one glyph (电气, 电器)."""
+    closed: set[int] = set()
+    ending = next((f for f in FORMS if value.endswith(f) and len(value) > len(f) + 1), "")
+    if ending:
+        closed.update(range(len(value) - len(ending), len(value)))
+    head = value[: len(value) - len(ending)]
+    for place in places:
+        if value.startswith(place):
+            closed.update(range(len(place)))
+            break
+        if head.endswith(f"（{place}）"):
+            closed.update(range(len(head) - len(place) - 1, len(head) - 1))
+            break
+    return frozenset(closed)
 
 
 def check_names(invoices: list[Invoice], pages: list, settings) -> int:
@@ -277,6 +313,8 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
     - The second model spelling it the same with every glyph >= SURE earns `glyphs_agree`. Its doubt halves the
       score too, unless the ink reading is sure of every glyph (INK_SURE): it is the weaker reader (on the first
       calibration run, 28 right names were doubted by it alone and no wrong one).
+    - The seller's name spelled glyph for glyph the same along the rim of a seal on the page (intake.seal: the
+      发票专用章 carries the seller's full name) earns `seal_agrees`: another print, in another face, of the name.
     """
     from intake.glyphs import get_reader
     from intake.ocr import crop_quad
@@ -299,29 +337,57 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             glyphs = get_reader(settings).read(crop)
             reads += 2
             value = fv.value
+            log.debug("%s: line %s (%.3f), ink %s (weakest %.3f), second model %s (weakest %.3f)", name_field, value,
+                      fv.raw_confidence, ink, ink_weakest, "".join(g.char for g in glyphs), min((g.prob for g in glyphs), default=0.0))
             if (ink is not None and ink != value and not is_fragment(ink)
                     and form_score(ink, places) >= form_score(value, places)):
                 value = ink
             fixed, place_ok = correct(value, glyphs, places)
+            sure = agreement(fixed, glyphs, closed_parts(fixed, places) if place_ok else frozenset())
+            # Both readings of the printer-ink view spell it, every glyph sure, none a look-alike's.
+            ink_sure = (ink == fixed and ink_weakest >= SURE and sure is not None and sure >= SURE
+                        and not lookalike(fixed, glyphs) and not is_fragment(fixed))
             if fixed == fv.value:
-                sure = agreement(fv.value, glyphs)
                 if (ink != fv.value or lookalike(fv.value, glyphs)
                         or ((sure is None or sure < DOUBT) and ink_weakest < INK_SURE)):
                     # The ink reading says something else or is unsure, or a glyph is one the recognizer makes of
                     # its look-alike (the line's score, a mean over its glyphs, hides one such glyph), or the second
                     # model doubts it and the ink reading is not sure enough to overrule it.
                     fv.raw_confidence *= CORRECTED_FACTOR
-                elif sure is not None and sure >= SURE:
+                elif ink_sure:
+                    # The first look's doubts (a variant crop read otherwise, the block's labels misread) give way.
+                    fv.raw_confidence = max(fv.raw_confidence, ink_weakest)
                     fv.back(AGREE)
             else:
                 log.info("%s: %s -> %s (read from the printer's ink, closed-set glyphs the recognizer also saw)",
                          name_field, fv.value, fixed)
+                # The line read something else: its score is not this value's. When both ink readings are sure of
+                # it, the ink reading's weakest glyph is; otherwise the line's, halved (to review).
                 inv.fields[name_field] = FieldValue(
-                    value=fixed, source=Source.OCR, raw_confidence=fv.raw_confidence * CORRECTED_FACTOR, box=fv.box,
-                    page=fv.page, support=[s for s in fv.support if s != "reread_agrees"])
+                    value=fixed, source=Source.OCR, box=fv.box, page=fv.page,
+                    raw_confidence=ink_weakest if ink_sure else fv.raw_confidence * CORRECTED_FACTOR,
+                    support=[s for s in fv.support if s != "reread_agrees"] + ([AGREE] if ink_sure else []))
             if place_ok:
                 inv.fields[name_field].back(FACT)
+            named = inv.fields[name_field]
+            if (name_field == "seller_name" and named.value and page.processed_image is not None
+                    and not any(ch in LOOKALIKES for ch in named.value) and not _sure_without_seal(named, settings)):
+                # The seller's seal: the page as printed, seal kept (intake.seal). Not for a name with a glyph the
+                # recognizer makes of a look-alike: the same recognizer reads the seal (晶 as 品 there too).
+                from intake.seal import rim_reads_as
+
+                if rim_reads_as(page.processed_image, named.value, settings):
+                    named.back(SEAL)
     return reads
+
+
+def _sure_without_seal(fv: FieldValue, settings) -> bool:
+    """Whether the name's score already reaches the threshold on what backs it now (the format, which validation
+    adds, counted as well): then reading the seal (about a tenth of a second) changes nothing."""
+    from intake.scoring import FIELD_RULES, MISS, ocr_confidence
+
+    support = [*fv.support, "format_ok"]
+    return ocr_confidence(fv.raw_confidence, support, FIELD_RULES["seller_name"], MISS) >= settings.accept_threshold
 
 
 def _quad(box, image):

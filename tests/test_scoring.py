@@ -109,7 +109,7 @@ def test_ocr_number_at_099_confirmed_by_qr_is_accepted():
         (0.97, False, "needs_review"),  # format alone is not enough at 0.97
         (0.97, True, "accepted"),
         (0.80, True, "accepted"),  # the QR is an independent copy of the number
-        (0.985, False, "needs_review"),  # calibrated: format alone needs raw >= 0.99
+        (0.985, False, "needs_review"),  # calibrated (PRIOR_DIGITS 10): format alone needs raw >= 0.99
         (0.995, False, "accepted"),  # high raw score and the right shape
         (0.60, True, "accepted"),  # a poor read that equals the QR's copy is still the QR's value
     ],
@@ -165,7 +165,7 @@ def test_ocr_tax_id_with_check_character():
 
 def test_ocr_names_need_a_high_score():
     inv = digital_special()
-    as_ocr(inv, 0.985, ["buyer_name"])  # wrong names scored up to 0.983 on the calibration set
+    as_ocr(inv, 0.975, ["buyer_name"])  # below what the calibration lets a name alone have (0.98)
     as_ocr(inv, 0.999, ["seller_name"])
     run(inv)
     assert state(inv, "buyer_name") == ("needs_review", ["ocr_low_confidence"])
@@ -201,7 +201,7 @@ def test_threshold_comes_from_settings():
 
 
 def test_rules_are_parameters():
-    inv = as_ocr(electronic_normal(), 0.997, ["invoice_number"])
+    inv = as_ocr(electronic_normal(), 0.993, ["invoice_number"])
     inv.qr_payload = None
     validate(inv, today=TODAY)
     score(inv, Settings())
@@ -255,19 +255,20 @@ def test_contract_json_gives_every_review_field_a_reason():
 
 
 def test_calibrated_boundary_for_ocr_names():
-    """The calibration (intake/scoring.py) puts an OCR name with only format_ok at raw 0.995."""
+    """The calibration (intake/scoring.py, PRIOR_NAME 5) puts an OCR name with only format_ok at raw 0.98; what
+    doubts a name (another reading, a look-alike glyph) has halved its score before it gets here (intake.names)."""
     inv = digital_special()
-    as_ocr(inv, 0.9955, ["buyer_name"])
-    as_ocr(inv, 0.9945, ["seller_name"])
+    as_ocr(inv, 0.9805, ["buyer_name"])
+    as_ocr(inv, 0.9795, ["seller_name"])
     run(inv)
     assert state(inv, "buyer_name")[0] == "accepted"
     assert state(inv, "seller_name") == ("needs_review", ["ocr_low_confidence"])
 
 
 @pytest.mark.parametrize(("raw", "reread", "status"), [
-    (0.99, False, "needs_review"),  # a name alone needs raw >= 0.995
-    (0.99, True, "accepted"),  # read the same from two other crops: raw >= 0.9875
-    (0.985, True, "needs_review"),  # the re-read is the same engine: it cannot carry a weak first read
+    (0.975, False, "needs_review"),  # a name alone needs raw >= 0.98
+    (0.96, True, "accepted"),  # read the same from two other crops: raw >= 0.95
+    (0.94, True, "needs_review"),  # the re-read is the same engine: it cannot carry a weak first read
 ])
 def test_ocr_name_with_a_second_look(raw, reread, status):
     inv = as_ocr(digital_special(), raw, names=["seller_name"])
