@@ -219,7 +219,7 @@ def identifiers_from_qr(inv: Invoice) -> list[str]:
     Returns the fields changed."""
     from intake.qr import parse_payload
 
-    qr = parse_payload(inv.qr_payload) if inv.qr_payload else None
+    qr = parse_payload(inv.qr_payload)  # None without a payload too
     if qr is None:
         return []
     theirs = {"invoice_code": qr.code, "invoice_number": qr.number, "issue_date": qr.date, "check_code": qr.check_code}
@@ -324,7 +324,7 @@ def _qr_amount(inv: Invoice) -> tuple[str | None, "Decimal | None"]:
     from intake.qr import parse_payload
     from intake.validate import _money
 
-    qr = parse_payload(inv.qr_payload) if inv.qr_payload else None
+    qr = parse_payload(inv.qr_payload)  # None without a payload too
     amount = _money(qr.amount or "") if qr is not None else None
     return (qr.amount_field, amount) if amount is not None else (None, None)
 
