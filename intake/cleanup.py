@@ -312,25 +312,26 @@ def deskew(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _background(gray: np.ndarray) -> np.ndarray:
-    """The paper without the ink: a max filter removes strokes, then a blur smooths the light (per channel of a colour image)."""
+def _background(gray: np.ndarray, full: bool = True) -> np.ndarray:
+    """The paper without the ink: a max filter removes strokes, then a blur smooths the light (per channel of a colour
+    image); at the working size of 600 px unless `full` (then brought back to the page's size)."""
     small, scale = _shrink(gray, 600)
     k = max(3, small.shape[1] // 50) | 1
     bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     bg = cv2.GaussianBlur(bg, (0, 0), k)
-    return cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR) if full else bg
 
 
 def even_light(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     """Divide by the paper's own brightness so shade and tint go, leaving ink colours; white even pages are left alone."""
-    bg = _background(_gray(image))
-    lo, hi = np.percentile(bg, [2, 98])
+    lo, hi = np.percentile(_background(_gray(image), full=False), [2, 98])  # the light's spread: the small map will do
     if lo > 215 and hi - lo < 20:
         return image
     ctx.notes.append(f"evened light (paper {lo:.0f}..{hi:.0f})")
-    # Each channel by its own paper: the three backgrounds in one pass (OpenCV filters channels independently).
-    paper = _background(image).astype(np.float32)
-    return np.clip(image.astype(np.float32) * (255.0 / np.maximum(paper, 1.0)), 0, 255).astype(np.uint8)
+    # Each channel by its own paper: the three backgrounds in one pass (OpenCV filters channels independently), then
+    # one saturating division (image × 255 / paper) in OpenCV rather than three float copies of the page.
+    paper = cv2.max(_background(image), 1)
+    return cv2.divide(image, paper, scale=255.0)
 
 
 def red_ink_mask(image: np.ndarray) -> np.ndarray:
