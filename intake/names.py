@@ -343,7 +343,13 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                     and form_score(ink, places) >= form_score(value, places)):
                 value = ink
             fixed, place_ok = correct(value, glyphs, places)
-            sure = agreement(fixed, glyphs, closed_parts(fixed, places) if place_ok else frozenset())
+            sure = agreement(fixed, glyphs)
+            if sure is None and place_ok:
+                # The second model read a part another check vouches for otherwise (责阳 for 贵阳): its agreement
+                # on the rest counts, but only when sure of it. Taking it at an even chance let a blurred photo's
+                # 展海 for 辰海 through (calibration scans: both models read 展, the second 深圳 as 保圳).
+                rest = agreement(fixed, glyphs, closed_parts(fixed, places))
+                sure = rest if rest is not None and rest >= SURE else None
             # Both readings of the printer-ink view spell it, every glyph sure, none a look-alike's.
             ink_sure = (ink == fixed and ink_weakest >= SURE and sure is not None and sure >= SURE
                         and not lookalike(fixed, glyphs) and not is_fragment(fixed))
