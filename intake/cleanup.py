@@ -312,26 +312,29 @@ def deskew(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _background(gray: np.ndarray, full: bool = True) -> np.ndarray:
-    """The paper without the ink: a max filter removes strokes, then a blur smooths the light (per channel of a colour
-    image); at the working size of 600 px unless `full` (then brought back to the page's size)."""
+def _background(gray: np.ndarray) -> np.ndarray:
+    """The paper without the ink: a max filter removes strokes, then a blur smooths the light (per channel of a colour image)."""
     small, scale = _shrink(gray, 600)
     k = max(3, small.shape[1] // 50) | 1
     bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     bg = cv2.GaussianBlur(bg, (0, 0), k)
-    return cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR) if full else bg
+    return cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def even_light(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     """Divide by the paper's own brightness so shade and tint go, leaving ink colours; white even pages are left alone."""
-    lo, hi = np.percentile(_background(_gray(image), full=False), [2, 98])  # the light's spread: the small map will do
+    bg = _background(_gray(image))
+    lo, hi = np.percentile(bg, [2, 98])
     if lo > 215 and hi - lo < 20:
         return image
     ctx.notes.append(f"evened light (paper {lo:.0f}..{hi:.0f})")
-    # Each channel by its own paper: the three backgrounds in one pass (OpenCV filters channels independently), then
-    # one saturating division (image × 255 / paper) in OpenCV rather than three float copies of the page.
-    paper = cv2.max(_background(image), 1)
-    return cv2.divide(image, paper, scale=255.0)
+    # Each channel by its own paper: the three backgrounds in one pass (OpenCV filters channels independently). In
+    # place, in float32 and truncated as before: the scan path's reads turn on single grey levels (rounding instead
+    # let a blurred photo's 展 for 辰 be read alike by both models and accepted, tests/test_fields_ocr.py).
+    out = image.astype(np.float32)
+    out *= 255.0 / np.maximum(_background(image).astype(np.float32), 1.0)
+    np.clip(out, 0, 255, out=out)
+    return out.astype(np.uint8)
 
 
 def red_ink_mask(image: np.ndarray) -> np.ndarray:
