@@ -9,8 +9,9 @@ another face (intake.names gives it `seal_agrees`).
 
 Steps, each a small function: `find_seals` (red stamp ink, the form's straight rules taken out, each
 blob's outline fitted by an ellipse and refined on its rim), `rim_strip` (the band of text inside the
-rim unrolled along the ellipse into one straight line, glyphs upright, red ink dark on white), read by
-the caller's recognizer.
+rim unrolled along the ellipse into one straight line, glyphs upright, red ink dark on white; or, for a
+name of n glyphs being checked, cut into n rigid cells), `rim_reads_as` (the strips read by the set's
+recognizers until one spells the name).
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ BAND = (0.08, 0.44)
 RIM = 0.055  # the rim's width (0.8-1 mm), as a share of the minor semi-axis
 SPAN = 232.0
 STRIP_HEIGHT = 48
-SEALS_READ = 2
+SEALS_READ = 2  # rim_readings: the largest stamps of a page (the seller's, then the form's 监制章 or a second stamp)
 # Stamps are found on the mask at 1/SHRINK of the page's size (a 40 mm oval is still 80 px wide there).
 SHRINK = 4
 # Directions around a stamp's centre in which its rim's outer edge is looked for.
-RIM_BINS = 120  # the largest stamps of a page (the seller's, then the form's 监制章 or a second stamp)
+RIM_BINS = 120
 
 
 @dataclass(frozen=True)
@@ -251,15 +252,13 @@ def rim_reads_as(image: "np.ndarray", name: str, settings) -> bool:
     recognizer, then its strip cut into as many cells as the name has glyphs (rim_strip), then both by the set's
     second model (intake.glyphs), until one spells it. Only the largest: the seller's seal is 40 × 30 mm, the form's
     监制章 smaller."""
-    from intake.glyphs import get_reader
-
     seals = find_seals(image)
     if not seals:
         return False
     strips = [rim_strip(image, seals[0]), rim_strip(image, seals[0], len(name))]
     for role in ("rec", "glyphs"):
         for strip in strips:
-            text = "".join(g.char for g in get_reader(settings, role).read(strip)).replace(" ", "")
+            text = _read(strip, role, settings)
             log.debug("seal rim read by %s: %s", role, text)
             if text == name:
                 return True
@@ -269,12 +268,17 @@ def rim_reads_as(image: "np.ndarray", name: str, settings) -> bool:
 def rim_readings(image: "np.ndarray", settings) -> list[str]:
     """What the page's stamps say along their rims, each strip read by the set's recognizer and its second model,
     every distinct reading once (for tools and tests; the pipeline asks `rim_reads_as`)."""
-    from intake.glyphs import get_reader
-
     readings: list[str] = []
     for strip in rim_strips(image):
         for role in ("rec", "glyphs"):
-            text = "".join(g.char for g in get_reader(settings, role).read(strip)).replace(" ", "")
+            text = _read(strip, role, settings)
             if text and text not in readings:
                 readings.append(text)
     return readings
+
+
+def _read(strip: "np.ndarray", role: str, settings) -> str:
+    """A strip's text as the set's model for `role` reads it (intake.glyphs), spaces left out."""
+    from intake.glyphs import get_reader
+
+    return "".join(g.char for g in get_reader(settings, role).read(strip)).replace(" ", "")
