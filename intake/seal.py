@@ -173,14 +173,19 @@ def stamp_ink(image: "np.ndarray", run: int = 0) -> "np.ndarray":
 
 
 def rim_strip(image: "np.ndarray", seal: Seal, glyphs: int = 0) -> "np.ndarray":
-    """The text inside the seal's rim as one straight line (BGR, dark on white), the outer side up.
+    """The text inside the seal's rim as one straight line (`rim_strips_of`: the cells when `glyphs`, else the arc)."""
+    return rim_strips_of(image, seal, glyphs)[-1]
+
+
+def rim_strips_of(image: "np.ndarray", seal: Seal, glyphs: int = 0) -> list["np.ndarray"]:
+    """The text inside the seal's rim as one straight line (BGR, dark on white), the outer side up: [arc strip], or
+    [arc strip, cell strip] with `glyphs` (the stamp ink around the seal taken once for both).
 
     Glyph centres lie on an ellipse inset from the rim by the same distance along both axes, each glyph turned to
     that ellipse's normal. Without `glyphs`, each column of the strip is a line along the normal at equal steps of
     arc over SPAN degrees centred on the top: near the ends of the long axis the normals fan out across a glyph and
     bend it. With `glyphs` (the count of the name being checked), the lettering's extent on that strip is cut into
     as many cells, evenly spaced as a seal's lettering is, and each cell is sampled rigidly in its glyph's own frame."""
-    import cv2
     import numpy as np
 
     x0, y0, x1, y1 = _around(image, seal.cx, seal.cy, seal.a)
@@ -203,6 +208,7 @@ def rim_strip(image: "np.ndarray", seal: Seal, glyphs: int = 0) -> "np.ndarray":
     ex, ey, nx, ny = frame(np.interp(unit * np.arange(width), arc, t))
     px, py = ex[None] + rise * nx[None], ey[None] + rise * ny[None]
     strip = _sample(ink, seal, px, py)
+    strips = [_dark_on_white(strip)]
     if glyphs > 0:
         columns = np.nonzero((strip > 0.35 * max(float(np.percentile(strip, 99.5)), 1.0)).sum(0) >= 2)[0]
         if len(columns) >= 2 and glyphs >= 2:
@@ -220,7 +226,15 @@ def rim_strip(image: "np.ndarray", seal: Seal, glyphs: int = 0) -> "np.ndarray":
             py = cy[:, None, None] + along[None, None, :] * cnx[:, None, None] + rise[None] * cny[:, None, None]
             px = np.concatenate(list(px), axis=1)
             py = np.concatenate(list(py), axis=1)
-            strip = _sample(ink, seal, px, py)
+            strips.append(_dark_on_white(_sample(ink, seal, px, py)))
+    return strips
+
+
+def _dark_on_white(strip: "np.ndarray") -> "np.ndarray":
+    """Stamp ink (float) as a recognizer's crop: scaled to its own strongest, dark on white, BGR."""
+    import cv2
+    import numpy as np
+
     top = float(np.percentile(strip, 99.5))
     dark = np.clip(strip * (255.0 / max(top, 1.0)), 0, 255).astype(np.uint8)
     return cv2.cvtColor(255 - dark, cv2.COLOR_GRAY2BGR)
@@ -242,9 +256,9 @@ def _sample(ink: "np.ndarray", seal: Seal, px: "np.ndarray", py: "np.ndarray") -
     return strip
 
 
-def rim_strips(image: "np.ndarray", glyphs: int = 0) -> list["np.ndarray"]:
-    """The rim text of the page's largest stamps (at most SEALS_READ), ready for a recognizer (`glyphs`: see rim_strip)."""
-    return [rim_strip(image, seal, glyphs) for seal in find_seals(image)[:SEALS_READ]]
+def rim_strips(image: "np.ndarray") -> list["np.ndarray"]:
+    """The rim text of the page's largest stamps (at most SEALS_READ), ready for a recognizer."""
+    return [rim_strip(image, seal) for seal in find_seals(image)[:SEALS_READ]]
 
 
 def rim_reads_as(image: "np.ndarray", name: str, settings) -> bool:
@@ -255,7 +269,7 @@ def rim_reads_as(image: "np.ndarray", name: str, settings) -> bool:
     seals = find_seals(image)
     if not seals:
         return False
-    strips = [rim_strip(image, seals[0]), rim_strip(image, seals[0], len(name))]
+    strips = rim_strips_of(image, seals[0], len(name))
     for role in ("rec", "glyphs"):
         for strip in strips:
             text = _read(strip, role, settings)
