@@ -33,7 +33,8 @@ _TAXID_LABEL = re.compile(r"^.*?(?:识别号|信用代码|代码)\s*[:：]?\s*")
 # before a colon (or, without one, before the first digit or letter) and holds at least two of the label's glyphs.
 _TAXID_LABEL_READ = (re.compile(r"^([^:：]{2,12})[:：]\s*"), re.compile(r"^([^0-9A-Za-z]{2,12}?)\s*(?=[0-9A-Z])"))
 _TAXID_LABEL_GLYPHS = set("纳税人识别号")
-_TAXID_LABEL_TAIL = re.compile(r"^([^:：0-9A-Z]{0,5}号)\s*[:：]\s*")
+# The label's last glyph, its colon lost as well ("建号91310104637W12QG8G", seed 5360): the check character decides.
+_TAXID_LABEL_TAIL = re.compile(r"^([^:：0-9A-Z]{0,5}号)\s*[:：]?\s*")
 # A name found above a tax id whose label was misread keeps this share of its recognizer score (it goes to review):
 # on seeds 5000-5079 one of four such names had a glyph wrong ("弘天品" for 弘天晶) at a score of 0.975.
 MISREAD_BLOCK_FACTOR = 0.5
@@ -172,7 +173,7 @@ def _misread_label_stripped(raw: str) -> str:
         m = pattern.match(raw)
         if m and len(set(m.group(1)) & _TAXID_LABEL_GLYPHS) >= 2:
             return raw[m.end():]
-    # Only the label's last glyph kept ("号：", "联升号："; the rest faded with the form ink or hidden by the
+    # Only the label's last glyph kept ("号：", "联升号：", "建号"; the rest faded with the form ink or hidden by the
     # value printed over it): taken when what follows is a 统一社会信用代码 whose check character holds.
     m = _TAXID_LABEL_TAIL.match(raw)
     if m and "账" not in m.group(1):

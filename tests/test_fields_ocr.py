@@ -302,6 +302,8 @@ def test_a_span_that_does_not_read_as_the_pieces_leaves_the_name_flagged():
 @pytest.mark.parametrize(("text", "tax_id"), [
     ("号：913301063F308YE66J", "913301063F308YE66J"),  # generated seed 5324: only the label's last glyph read
     ("联升号：91320106KU74Y2EE68", "91320106KU74Y2EE68"),
+    ("建号91310104637W12QG8G", "91310104637W12QG8G"),  # seed 5360: the label read into the value's box, no colon
+    ("建号91310104637W12QG8H", ""),
     ("号：913301063F308YE66K", ""),  # the check character fails: not taken on a label's last glyph
     ("账号：913301063F308YE66J", ""),  # an account's label
 ])
