@@ -513,6 +513,14 @@ def _check_items(ctx: _Ctx) -> None:
     if not ctx.items:
         return
     closed = _totals_closed(ctx)
+    # A line whose figures are not figures (a rate that is no rate, a figure missing) had its columns misread: when
+    # the totals still add up (amount + tax = total), the lines' sum is no evidence against them (seed 5239: the
+    # amount column read into the rate, "1944.0013%", held a right 合计 in review). A line that is only inconsistent
+    # (amount x rate not its tax) still testifies: any one of its three figures may be the wrong one.
+    amount, tax, total = (_money(ctx.values[n]) for n in MONEY_FIELDS)
+    if not closed and amount is not None and tax is not None and total is not None and amount + tax == total:
+        garbled = {Reason.FORMAT_INVALID, Reason.NOT_FOUND}
+        closed = any(set(verdicts[n].reasons) & garbled for verdicts in ctx.out.items for n in ("amount", "tax", "tax_rate"))
     amounts = [_money(item["amount"]) for item in ctx.items]
     taxes = [_money(item["tax"]) for item in ctx.items]
     n = len(ctx.items)

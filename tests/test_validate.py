@@ -199,6 +199,24 @@ def test_item_sum_mismatch_flags_the_totals_when_nothing_confirms_them():
     assert reasons(inv)["total_amount"] == ["sum_mismatch"]
 
 
+def test_a_line_with_garbled_figures_does_not_testify_against_totals_that_add_up():
+    # Seed 5239: the amount column read into the rate ("1944.0013%"), the line's amount half of it. Nothing but the
+    # totals' own closure confirms them, yet a line whose rate is no rate says nothing about the 合计.
+    inv = digital_special()
+    inv.qr_payload = None
+    inv.fields["amount_in_words"].value = ""
+    inv.items[0]["amount"].value = "972.00"
+    inv.items[0]["tax_rate"].value = "1944.0013%"
+    validate(inv, today=TODAY)
+    found = reasons(inv)
+    assert "total_amount" not in found and "total_tax" not in found
+    assert found["items.0.tax_rate"] == ["format_invalid"] and found["items.0.amount"] == ["sum_mismatch"]
+    # Totals that do not add up themselves stay suspect.
+    inv.fields["total_tax"].value = "251.38"
+    validate(inv, today=TODAY)
+    assert "sum_mismatch" in reasons(inv)["total_amount"]
+
+
 def test_qr_amount_closes_the_totals_without_words():
     inv = electronic_normal()  # its QR carries the pre-tax 合计金额
     inv.fields["amount_in_words"].value = ""
