@@ -50,6 +50,15 @@ class CleanContext:
     notes: list[str] = field(default_factory=list)
     seq: int = field(default_factory=lambda: next(_SEQ))
 
+    _hsv: "tuple[np.ndarray, np.ndarray] | None" = field(default=None, repr=False)
+
+    def hsv(self, image: np.ndarray) -> np.ndarray:
+        """The image in HSV, converted once: the seal step and the ink separation look at the same picture (steps
+        return new arrays, never change one in place)."""
+        if self._hsv is None or self._hsv[0] is not image:
+            self._hsv = (image, cv2.cvtColor(image, cv2.COLOR_BGR2HSV))
+        return self._hsv[1]
+
     def keep(self, step: str, image: np.ndarray) -> None:
         if self.settings.keep_temp is None:
             return
@@ -331,35 +340,39 @@ def even_light(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     # Each channel by its own paper: the three backgrounds in one pass (OpenCV filters channels independently). In
     # place, in float32 and truncated as before: the scan path's reads turn on single grey levels (rounding instead
     # let a blurred photo's 展 for 辰 be read alike by both models and accepted, tests/test_fields_ocr.py).
-    out = image.astype(np.float32)
-    out *= 255.0 / np.maximum(_background(image).astype(np.float32), 1.0)
+    # OpenCV does the float32 division and product (the same IEEE operations as numpy's, in half the time);
+    # numpy's clip and truncating cast stay.
+    paper = _background(image).astype(np.float32)
+    cv2.max(paper, 1.0, dst=paper)
+    out = cv2.multiply(image, cv2.divide(255.0, paper), dtype=cv2.CV_32F)
     np.clip(out, 0, 255, out=out)
     return out.astype(np.uint8)
 
 
-def red_ink_mask(image: np.ndarray) -> np.ndarray:
+def red_ink_mask(image: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray:
     """Seal red (hue within ~14° of red, saturated, not dark); brown form ink (hue ~30°) and black or blue print are not in it."""
-    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV) if hsv is None else hsv
     hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
     return ((hue <= 7) | (hue >= 168)) & (sat >= 60) & (val >= 60)
 
 
 def drop_seal(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     """Whiten red seal ink; print under it is darker than the ink, falls outside the mask and stays."""
-    mask = red_ink_mask(image)
+    hsv = ctx.hsv(image)
+    mask = red_ink_mask(image, hsv)
     share = float(mask.mean())
     if share < 0.001:
         return image
-    mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) & red_ink_mask_loose(image)
+    mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) & red_ink_mask_loose(image, hsv)
     out = image.copy()
     out[mask.astype(bool)] = 255
     ctx.notes.append(f"red seal ink whitened ({share:.1%} of pixels)")
     return out
 
 
-def red_ink_mask_loose(image: np.ndarray) -> np.ndarray:
+def red_ink_mask_loose(image: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray:
     """The seal's pale anti-aliased rim, for growing the mask by a pixel without eating dark print."""
-    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV) if hsv is None else hsv
     hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
     return (((hue <= 10) | (hue >= 165)) & (sat >= 30) & (val >= 90)).astype(np.uint8)
 
@@ -473,7 +486,7 @@ def separate_ink(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, np.n
 def _separate(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, "np.ndarray | Future", np.ndarray] | None:
     """`separate_ink`, with the printer-ink view still being painted on a second thread when there is a second core
     (values are read from it only after detection, which runs on the lines view meanwhile)."""
-    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    hsv = ctx.hsv(image)
     form = form_ink_mask(image, hsv)
     if form.mean() < 0.002:  # a black-and-white page: nothing to separate
         return None
