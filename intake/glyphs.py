@@ -14,7 +14,9 @@ model's dictionary (index 0 is the CTC blank, a space is appended last).
 from __future__ import annotations
 
 import math
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,7 +61,9 @@ class GlyphReader:
 
             raise OcrEngineError(f"OCR model {rec.name}: {status.problem}; run `intake models`", reason="ocr_model")
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = thread_count(settings)
+        # One thread per call: calls run side by side (`read_all`), as the page's recognition does (intake.ocr:
+        # a line crop splits poorly across threads). The same outputs, bit for bit, at either count.
+        opts.intra_op_num_threads = 1 if thread_count(settings) > 1 else 0
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(status.path, opts, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
@@ -110,6 +114,28 @@ def _prepare(crop: "np.ndarray") -> "np.ndarray":
 
 _READERS: dict[tuple, GlyphReader] = {}
 _LOCK = threading.Lock()
+_POOL: "tuple[int, ThreadPoolExecutor] | None" = None
+
+
+def read_all(settings: Settings, jobs: "list[tuple[str, np.ndarray]]") -> "list[list[Glyph]]":
+    """Each (role, crop) read by that role's model, the calls side by side on the process's OCR threads; results in
+    the jobs' order."""
+    from intake.ocr import thread_count
+
+    readers = [get_reader(settings, role) for role, _ in jobs]
+    threads = thread_count(settings)
+    if threads <= 1 or len(jobs) <= 1:
+        return [r.read(crop) for r, (_, crop) in zip(readers, jobs)]
+    return list(_pool(threads).map(lambda rc: rc[0].read(rc[1]), [(r, crop) for r, (_, crop) in zip(readers, jobs)]))
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """This process's pool for glyph reads (a forked child makes its own: the parent's threads did not come with it)."""
+    global _POOL
+    with _LOCK:
+        if _POOL is None or _POOL[0] != os.getpid():
+            _POOL = (os.getpid(), ThreadPoolExecutor(threads, thread_name_prefix="glyphs"))
+        return _POOL[1]
 
 
 def get_reader(settings: Settings, role: str = "glyphs") -> GlyphReader:
