@@ -416,13 +416,18 @@ def _seal_area(image: np.ndarray, hsv: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(area, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8)) > 0
 
 
+def long_runs(mask: np.ndarray, across: int, down: int, grow: int) -> np.ndarray:
+    """Straight runs of a 0/1 uint8 mask at least `across` pixels long horizontally or `down` vertically (a form's
+    rules), grown by a `grow`-pixel square; uint8 0/1."""
+    horiz = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, across), np.uint8))
+    vert = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((down, 1), np.uint8))
+    return cv2.dilate(horiz | vert, np.ones((grow, grow), np.uint8))
+
+
 def _rules(form: np.ndarray) -> np.ndarray:
     """The form's long horizontal and vertical rules (runs of form ink longer than a few characters)."""
     h, w = form.shape
-    m = form.astype(np.uint8)
-    horiz = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((1, max(15, w // 25)), np.uint8))
-    vert = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((max(15, h // 25), 1), np.uint8))
-    return cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8)) > 0
+    return long_runs(form.astype(np.uint8), max(15, w // 25), max(15, h // 25), 3) > 0
 
 
 # Printer's ink over the form's: the value of a dark ink (dot-matrix black, blue-black), the window over which the

@@ -59,12 +59,9 @@ class Seal:
 def _rules(mask: "np.ndarray", run: int) -> "np.ndarray":
     """Straight horizontal and vertical runs of a 0/1 mask at least `run` pixels long (a form's rules), grown by two
     pixels."""
-    import cv2
-    import numpy as np
+    from intake.cleanup import long_runs
 
-    rules = (cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
-             | cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8)))
-    return cv2.dilate(rules, np.ones((5, 5), np.uint8))
+    return long_runs(mask, run, run, 5)
 
 
 def _rule_run(width: int) -> int:
