@@ -449,26 +449,30 @@ FORM_WINDOW = 31
 MIN_COVER = 0.2
 
 
-def print_cover(hsv: np.ndarray, form: np.ndarray) -> np.ndarray:
-    """How much of each pixel printer's ink covers where it lies over the form's ink (float32, 0-1): print lies on
-    top of a rule or a label, so such a pixel is darker than the form ink around it by the share the print covers.
-    The form ink's value is its local mean (a rule is a few pixels high; the print over it a fraction of them)."""
+def print_cover(hsv: np.ndarray, form: np.ndarray, at: "tuple[np.ndarray, np.ndarray]") -> np.ndarray:
+    """How much of each pixel `at` (rows, columns) printer's ink covers where it lies over the form's ink (float32,
+    0-1): print lies on top of a rule or a label, so such a pixel is darker than the form ink around it by the share
+    the print covers. The form ink's value is its local mean (a rule is a few pixels high; the print over it a
+    fraction of them); the means are taken over the whole page, the rest only at the pixels asked about."""
     value = hsv[:, :, 2].astype(np.float32)
     ink = form.astype(np.float32)
     window = (FORM_WINDOW, FORM_WINDOW)
-    share = cv2.blur(ink, window)
-    form_value = cv2.blur(value * ink, window) / np.maximum(share, 1e-6)
-    cover = (form_value - value) / np.maximum(form_value - PRINT_INK, 1.0)
+    share = cv2.blur(ink, window)[at]
+    form_value = cv2.blur(value * ink, window)[at] / np.maximum(share, 1e-6)
+    cover = (form_value - value[at]) / np.maximum(form_value - PRINT_INK, 1.0)
     return np.where(share > 0.02, np.clip(cover, 0.0, 1.0), 0.0).astype(np.float32)
 
 
 def print_on_rules(hsv: np.ndarray, form: np.ndarray, rules: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(where printer's ink lies on the form's rules, the grey it shows there): rule pixels darker than the rule's
-    ink around them by at least MIN_COVER. Only rules: a label's strokes are as dark as each other, and a value
-    printed onto a label is rarer than one across a rule."""
-    cover = print_cover(hsv, form)
-    printed = rules & (cover >= MIN_COVER)
-    grey = (255.0 - cover * (255.0 - PRINT_INK)).astype(np.uint8)
+    """(where printer's ink lies on the form's rules, the grey it shows at each of those pixels, in the mask's
+    order): rule pixels darker than the rule's ink around them by at least MIN_COVER. Only rules: a label's strokes
+    are as dark as each other, and a value printed onto a label is rarer than one across a rule."""
+    at = np.nonzero(rules)
+    cover = print_cover(hsv, form, at)
+    on = cover >= MIN_COVER
+    printed = np.zeros(rules.shape, bool)
+    printed[at[0][on], at[1][on]] = True
+    grey = (255.0 - cover[on] * (255.0 - PRINT_INK)).astype(np.uint8)
     return printed, grey
 
 
@@ -520,7 +524,7 @@ def _separate(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, "np.nda
         # Values are read here: the print that lay on a rule goes back (the lines view, for detection, keeps the
         # rules painted out whole: the put-back's grey runs along a rule would join lines or cut them).
         printed, printed_grey = print_on_rules(hsv, form, rules)
-        content[printed] = printed_grey[printed][:, None]
+        content[printed] = printed_grey[:, None]
         if grey is not None:
             content[seal] = grey[seal][:, None]
         ctx.keep("content", content)
