@@ -215,6 +215,53 @@ def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.nda
     return found
 
 
+# A party's address (地址、电话) and bank account (开户行及账号) are no field of the contract, and their two long lines
+# are about a sixth of a page's recognised width. Boxes at least this wide (in glyph heights) are read after the
+# rest; those that stand in a party's value column below its tax id, down to the last 地址 / 开户 label under it,
+# are left unread (at most two per party: the name stands above the tax id whatever the print offset).
+UNWANTED_MIN_GLYPHS = 10.0
+_UNWANTED_LABEL = re.compile(r"地址|电话|开户|账号")
+_TAX_ID_TEXT = re.compile(r"[0-9A-Z]{15,20}")
+
+
+def read_needed(engine: "PaddleEngine", images: list[np.ndarray],
+                quads: list[np.ndarray]) -> tuple[list[np.ndarray], list[tuple[str, float]], list[int]]:
+    """(quads, their texts, their indices among the given ones) for every box but the parties' address and
+    bank-account lines: the wide boxes wait until the rest are read; then those `unwanted` finds are left unread."""
+    from intake.ocr import crop_quad
+
+    boxes = [_box(q) for q in quads]
+    wide = {i for i, (x0, y0, x1, y1) in enumerate(boxes) if x1 - x0 >= UNWANTED_MIN_GLYPHS * (y1 - y0)}
+    first = [i for i in range(len(quads)) if i not in wide]
+    texts: dict[int, tuple[str, float]] = dict(zip(first, engine.recognize_crops([crop_quad(images[i], quads[i]) for i in first])))
+    skip = unwanted(boxes, texts, wide)
+    later = sorted(wide - skip)
+    texts.update(zip(later, engine.recognize_crops([crop_quad(images[i], quads[i]) for i in later])))
+    kept = sorted(texts)
+    return [quads[i] for i in kept], [texts[i] for i in kept], kept
+
+
+def unwanted(boxes: list[tuple[float, float, float, float]], texts: dict[int, tuple[str, float]], wide: set[int]) -> set[int]:
+    """The wide boxes that are a party's address or bank-account line: below a box read as a tax id, starting where
+    it starts (the party's value column), and no lower than a row under the lowest 地址 / 开户 label that stands left
+    of that column within three rows under the tax id; the first two such, top down. None without such a label."""
+    out: set[int] = set()
+    for t, (text, _score) in texts.items():
+        if not _TAX_ID_TEXT.search(text.upper()):  # spaced digit groups (a 校验码) are no tax id
+            continue
+        tx0, ty0, tx1, ty1 = boxes[t]
+        h = ty1 - ty0
+        cy = (ty0 + ty1) / 2
+        labels = [(boxes[i][1] + boxes[i][3]) / 2 for i, (lt, _s) in texts.items()
+                  if _UNWANTED_LABEL.search(lt) and boxes[i][2] <= tx0 + h and cy - h < (boxes[i][1] + boxes[i][3]) / 2 < cy + 6 * h]
+        if not labels:
+            continue
+        below = sorted((boxes[i][1], i) for i in wide
+                       if abs(boxes[i][0] - tx0) <= 2 * h and cy + 0.5 * h < (boxes[i][1] + boxes[i][3]) / 2 < max(labels) + 2 * h)
+        out.update(i for _y, i in below[:2])
+    return out
+
+
 def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float], views: "Views | None" = None) -> list:
     """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to confirm it), not four.
 
@@ -240,17 +287,18 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
     quads = [q for i, q in enumerate(quads) if i not in skip]
     if views is None:
         # engine.recognize(image, quads), with cut figures completed.
-        images = [image] * len(quads)
-        texts = engine.recognize_crops([crop_quad(image, q) for q in quads])
-        quads, texts = complete_figures(engine, images, quads, texts)
+        quads, texts, _kept = read_needed(engine, [image] * len(quads), quads)
+        quads, texts = complete_figures(engine, [image] * len(quads), quads, texts)
         lines = [TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()), x1=float(q[:, 0].max()),
                           y1=float(q[:, 1].max()), confidence=score) for q, (text, score) in zip(quads, texts) if text.strip()]
     else:
         values = value_boxes(views, quads)
         # Values from the printer-ink view; labels from the detection view (rules gone, the title legible under the seal).
         images = [views.content if v else views.detect for v in values]
-        texts = engine.recognize_crops([crop_quad(im, q) for im, q in zip(images, quads)])
-        quads, texts = complete_figures(engine, images, quads, texts)
+        kept = read_needed(engine, images, quads)
+        images = [images[i] for i in kept[2]]
+        values = [values[i] for i in kept[2]]
+        quads, texts = complete_figures(engine, images, kept[0], kept[1])
         lines = [TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()), x1=float(q[:, 0].max()),
                           y1=float(q[:, 1].max()), confidence=score)
                  for q, v, (text, score) in zip(quads, values, texts) if text.strip() and (v or not form_mark(text))]
