@@ -245,3 +245,49 @@ sha256 = ""
         ocr.glyph_model("three")
     with pytest.raises(ocr.ConfigError, match="R9"):
         ocr.model_set("bad")
+
+
+def test_a_partys_address_and_bank_account_lines_are_not_recognised(settings):
+    """They are no field of the contract: the names and tax ids around them are read, they are not."""
+    from intake.pages import PageKind
+    from intake.pipeline import load
+    from intake.preflight import preflight
+    from intake.scan import read_scanned_pages
+    from samples.generate import invoice_for
+
+    path = Path(__file__).resolve().parents[1] / "samples" / "set" / "paper_special_0001.jpg"
+    drawn = invoice_for(1, "paper_special")
+    pages = [p for p in load(preflight(path, settings), settings) if p.kind == PageKind.IMAGE]
+    read_scanned_pages(pages, settings, {})
+    text = "".join(line.text for line in pages[0].lines).replace(" ", "")
+    for party in (drawn.buyer, drawn.seller):
+        assert party.tax_id in text
+        assert party.name[:6] in text
+        assert party.bank_account[-8:] not in text  # the account number
+        assert party.address_phone.split()[-1].split("-")[-1] not in text  # the phone number
+
+
+def test_only_wide_boxes_under_a_tax_id_down_to_its_address_labels_are_unwanted():
+    from intake.scan import unwanted
+
+    h = 30.0
+    box = lambda x0, y0, glyphs: (x0, y0, x0 + glyphs * h, y0 + h)  # noqa: E731
+    boxes = [
+        box(500, 300, 14),  # 0 a long name, above its tax id
+        box(280, 300, 3),  # 1 名称：
+        box(500, 355, 9),  # 2 the tax id
+        box(280, 410, 6),  # 3 地址、电话：
+        box(500, 430, 15),  # 4 the address, printed half a row low
+        box(280, 460, 7),  # 5 开户行及账号：
+        box(500, 485, 18),  # 6 the bank account
+        box(500, 700, 12),  # 7 an item line further down
+        box(1400, 430, 12),  # 8 a remark right of the block
+        box(1800, 100, 8),  # 9 the 校验码, spaced digit groups
+    ]
+    texts = {1: ("名称：", 0.99), 2: ("91440300EG26D7P22C", 0.99), 3: ("地址、电话：", 0.99), 5: ("开户行及账号：", 0.98),
+             9: ("27757 24236 11859 06603", 0.99)}
+    wide = {0, 4, 6, 7, 8}
+    assert unwanted(boxes, texts, wide) == {4, 6}
+    # Without its labels read, nothing is taken for an address; nor under a 校验码.
+    assert unwanted(boxes, {k: v for k, v in texts.items() if k not in (3, 5)}, wide) == set()
+    assert unwanted(boxes, {9: texts[9], 3: texts[3], 5: texts[5]}, wide) == set()
