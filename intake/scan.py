@@ -1,4 +1,5 @@
-"""The scan path for IMAGE pages: cleanup, text detection, then recognition of every box except the 密码区 cipher block."""
+"""The scan path for IMAGE pages: cleanup, text detection, then recognition of every box except the 密码区 cipher block
+and the parties' address and bank-account lines (no field takes them)."""
 
 from __future__ import annotations
 
