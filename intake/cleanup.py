@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 MAX_SIDE = 2500
 MIN_SIDE = 1300
 # Orientation detects lines on a copy this size: enough to tell lines from columns and to crop three
-# of them legibly, at under a third of the cost of the page's own detection (960 px); at 640 px every turn
-# of 299 pages (held-out, calibration, real, checked-in) was the same, at 448 px too. That detection runs
+# of them legibly, at under a third of the cost of the page's own detection (960 px); every turn of 299
+# pages (held-out, calibration, real, checked-in) was the same as at 640 px (and at 448). That detection runs
 # again on the cleaned page: boxes found before the seal and the shade are gone split lines and catch
 # seal fragments (reusing them lost 1-2 of 160 key values on the checked-in and real scans).
 ORIENT_SIDE = 512

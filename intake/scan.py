@@ -264,7 +264,8 @@ def unwanted(boxes: list[tuple[float, float, float, float]], texts: dict[int, tu
 
 
 def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float], views: "Views | None" = None) -> list:
-    """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to confirm it), not four.
+    """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to
+    confirm it), not four, and the parties' address and bank-account lines none (`read_needed`).
 
     With `views`, boxes are found on `image` (= views.detect) and each read from the content view when it is a
     value, else from the detection view (form labels intact, rules and seal gone)."""
@@ -296,10 +297,9 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
         values = value_boxes(views, quads)
         # Values from the printer-ink view; labels from the detection view (rules gone, the title legible under the seal).
         images = [views.content if v else views.detect for v in values]
-        kept = read_needed(engine, images, quads)
-        images = [images[i] for i in kept[2]]
-        values = [values[i] for i in kept[2]]
-        quads, texts = complete_figures(engine, images, kept[0], kept[1])
+        quads, texts, kept = read_needed(engine, images, quads)
+        images, values = [images[i] for i in kept], [values[i] for i in kept]
+        quads, texts = complete_figures(engine, images, quads, texts)
         lines = [TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()), x1=float(q[:, 0].max()),
                           y1=float(q[:, 1].max()), confidence=score)
                  for q, v, (text, score) in zip(quads, values, texts) if text.strip() and (v or not form_mark(text))]
