@@ -52,7 +52,7 @@ class GlyphReader:
     def __init__(self, settings: Settings, role: str = "glyphs") -> None:
         import onnxruntime as ort
 
-        from intake.ocr import check_model, glyph_model, thread_count
+        from intake.ocr import check_model, glyph_model
 
         rec = glyph_model(settings.ocr_model, role)
         status = check_model(rec)
@@ -61,9 +61,9 @@ class GlyphReader:
 
             raise OcrEngineError(f"OCR model {rec.name}: {status.problem}; run `intake models`", reason="ocr_model")
         opts = ort.SessionOptions()
-        # One thread per call: calls run side by side (`read_all`), as the page's recognition does (intake.ocr:
-        # a line crop splits poorly across threads). The same outputs, bit for bit, at either count.
-        opts.intra_op_num_threads = 1 if thread_count(settings) > 1 else 0
+        # One thread per call: calls run side by side on the process's OCR threads (`read_all`), as the page's
+        # recognition does (intake.ocr: a line crop splits poorly across threads). The same outputs, bit for bit.
+        opts.intra_op_num_threads = 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(status.path, opts, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name

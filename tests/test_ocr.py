@@ -291,3 +291,13 @@ def test_only_wide_boxes_under_a_tax_id_down_to_its_address_labels_are_unwanted(
     # Without its labels read, nothing is taken for an address; nor under a 校验码.
     assert unwanted(boxes, {k: v for k, v in texts.items() if k not in (3, 5)}, wide) == set()
     assert unwanted(boxes, {9: texts[9], 3: texts[3], 5: texts[5]}, wide) == set()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_glyph_reads_run_one_thread_each_whatever_the_process_has(tmp_path, threads):
+    """Calls run side by side on the process's OCR threads (`read_all`); a session of onnxruntime's default (0: every
+    core) in each of two worker processes of one thread would take both cores twice over."""
+    from intake.glyphs import GlyphReader
+
+    reader = GlyphReader(load_settings(env={}, data_dir=tmp_path, ocr_threads=threads))
+    assert reader.session.get_session_options().intra_op_num_threads == 1
