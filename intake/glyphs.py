@@ -14,9 +14,7 @@ model's dictionary (index 0 is the CTC blank, a space is appended last).
 from __future__ import annotations
 
 import math
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -112,38 +110,28 @@ def _prepare(crop: "np.ndarray") -> "np.ndarray":
     return out
 
 
-_READERS: dict[tuple, GlyphReader] = {}
+_READERS: dict[str, GlyphReader] = {}
 _LOCK = threading.Lock()
-_POOL: "tuple[int, ThreadPoolExecutor] | None" = None
 
 
 def read_all(settings: Settings, jobs: "list[tuple[str, np.ndarray]]") -> "list[list[Glyph]]":
-    """Each (role, crop) read by that role's model, the calls side by side on the process's OCR threads; results in
-    the jobs' order."""
-    from intake.ocr import thread_count
+    """Each (role, crop) read by that role's model, the calls side by side on the process's OCR threads
+    (intake.ocr.call_pool); results in the jobs' order."""
+    from intake.ocr import call_pool, thread_count
 
     readers = [get_reader(settings, role) for role, _ in jobs]
     threads = thread_count(settings)
     if threads <= 1 or len(jobs) <= 1:
         return [r.read(crop) for r, (_, crop) in zip(readers, jobs)]
-    return list(_pool(threads).map(lambda rc: rc[0].read(rc[1]), [(r, crop) for r, (_, crop) in zip(readers, jobs)]))
-
-
-def _pool(threads: int) -> ThreadPoolExecutor:
-    """This process's pool for glyph reads (a forked child makes its own: the parent's threads did not come with it)."""
-    global _POOL
-    with _LOCK:
-        if _POOL is None or _POOL[0] != os.getpid():
-            _POOL = (os.getpid(), ThreadPoolExecutor(threads, thread_name_prefix="glyphs"))
-        return _POOL[1]
+    return list(call_pool(threads).map(lambda rc: rc[0].read(rc[1]), [(r, crop) for r, (_, crop) in zip(readers, jobs)]))
 
 
 def get_reader(settings: Settings, role: str = "glyphs") -> GlyphReader:
     """The process's glyph reader for a role of the set ("glyphs": the second model; "rec": the set's recognizer),
     loaded on first use (only invoices with a name to check need it)."""
-    from intake.ocr import glyph_model, thread_count
+    from intake.ocr import glyph_model
 
-    key = (glyph_model(settings.ocr_model, role).name, thread_count(settings))  # one session per model, whatever its role
+    key = glyph_model(settings.ocr_model, role).name  # one session per model, whatever its role (one thread each)
     with _LOCK:
         if key not in _READERS:
             _READERS[key] = GlyphReader(settings, role)

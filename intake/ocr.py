@@ -282,8 +282,6 @@ class PaddleEngine:
         if parallel and self._rec_steps is None:  # predict is not safe to call from two threads: one call at a time
             log.warning("recognition runs one call at a time on one thread")
         self.rec_workers = threads if parallel and self._rec_steps is not None else 1
-        self._pool: tuple[int, ThreadPoolExecutor] | None = None
-        self._pool_lock = threading.Lock()
 
     def _direct_steps(self) -> tuple | None:
         """PaddleX's own recognizer steps (read, resize-normalize, batch, onnxruntime runner, CTC decode), to call
@@ -343,7 +341,7 @@ class PaddleEngine:
                     groups.remove(big)
                     groups += [big[: len(big) // 2], big[len(big) // 2:]]
                 groups.sort(key=lambda g: -sum(crops[i].shape[1] / max(crops[i].shape[0], 1) for i in g))
-                results = self._workers().map(lambda g: self._recognize_group([crops[i] for i in g]), groups)
+                results = call_pool(self.rec_workers).map(lambda g: self._recognize_group([crops[i] for i in g]), groups)
             else:
                 results = (self._recognize_group([crops[i] for i in g]) for g in groups)
             for group, reads in zip(groups, results):
@@ -352,14 +350,6 @@ class PaddleEngine:
         except Exception as e:
             raise OcrEngineError(f"text recognition failed: {e}") from e
         return out
-
-    def _workers(self) -> ThreadPoolExecutor:
-        """The pool for recognizer calls: this process's own (a forked child makes a new one; the parent's threads
-        did not come with it)."""
-        with self._pool_lock:
-            if self._pool is None or self._pool[0] != os.getpid():
-                self._pool = (os.getpid(), ThreadPoolExecutor(self.rec_workers, thread_name_prefix="ocr-rec"))
-            return self._pool[1]
 
     def _same_width_groups(self, crops: Sequence["np.ndarray"]) -> list[list[int]]:
         """Crop indices in calls: crops that PaddleX resizes to the same tensor width together (up to
@@ -388,6 +378,20 @@ class PaddleEngine:
 
     def read(self, image: "np.ndarray") -> list[TextLine]:
         return self.recognize(image, self.detect(image))
+
+
+_POOLS: dict[tuple[int, int], ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def call_pool(threads: int) -> ThreadPoolExecutor:
+    """The pool that recognizer calls run side by side on (the page's lines, intake.glyphs' name reads): this
+    process's own, `threads` wide (a forked child makes a new one; the parent's threads did not come with it)."""
+    key = (os.getpid(), threads)
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = ThreadPoolExecutor(threads, thread_name_prefix="ocr-rec")
+        return _POOLS[key]
 
 
 _ENGINES: dict[tuple, PaddleEngine] = {}
