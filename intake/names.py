@@ -401,13 +401,12 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             vouched = closed | industry_part(fixed)
             if ink == fixed and closed:
                 ink_weakest = ink_weakest_of(read[2 * k], fixed, closed, ink_weakest)
-            sure = agreement(fixed, glyphs, closed) if fixed in "".join(g.char for g in glyphs) else None
-            if sure is None and place_ok:
+            sure = agreement(fixed, glyphs, closed)
+            if sure is not None and sure < SURE and fixed not in "".join(g.char for g in glyphs):
                 # The second model read a part another check vouches for otherwise (责阳 for 贵阳): its agreement
                 # on the rest counts, but only when sure of it. Taking it at an even chance let a blurred photo's
                 # 展海 for 辰海 through (calibration scans: both models read 展, the second 深圳 as 保圳).
-                rest = agreement(fixed, glyphs, closed)
-                sure = rest if rest is not None and rest >= SURE else None
+                sure = None
             # Both readings of the printer-ink view spell it, every glyph sure, none a look-alike's.
             ink_sure = (ink == fixed and ink_weakest >= SURE and sure is not None and sure >= SURE
                         and not lookalike(fixed, glyphs, vouched) and not is_fragment(fixed))
