@@ -212,10 +212,15 @@ def correct(value: str, glyphs: "list[Glyph]", places: tuple[str, ...]) -> tuple
     return "".join(chars), place_ok
 
 
+def legal_ending(name: str) -> str:
+    """The legal organisation form the name ends in (the longest), with at least two glyphs before it; "" if none."""
+    return next((f for f in FORMS if name.endswith(f) and len(name) > len(f) + 1), "")
+
+
 def form_score(name: str, places: tuple[str, ...]) -> int:
     """How many of a company name's closed-set parts a text has: a legal ending, its tax id's place, a known industry."""
     body = name
-    ending = next((f for f in FORMS if name.endswith(f) and len(name) > len(f) + 1), None)
+    ending = legal_ending(name)
     score = 0
     if ending and not re.search(r"[：:]", name):
         score += 1
@@ -269,7 +274,7 @@ def lookalike(value: str, glyphs: "list[Glyph]", vouched: frozenset[int] = froze
 def industry_part(value: str) -> frozenset[int]:
     """Positions of the industry term before the legal ending (or before the bracketed place), when one of
     INDUSTRIES is there with a 字号 before it."""
-    ending = next((f for f in FORMS if value.endswith(f) and len(value) > len(f) + 1), "")
+    ending = legal_ending(value)
     head = value[: len(value) - len(ending)]
     bracket = re.search(r"[（(][^（()）]*[）)]$", head)
     body = head[: bracket.start()] if bracket else head
@@ -326,7 +331,7 @@ def closed_parts(value: str, places: tuple[str, ...]) -> frozenset[int]:
     its tax id's division names (first, or bracketed before the ending), and the legal ending. Not the industry term:
     two of those differ by one glyph (电气, 电器)."""
     closed: set[int] = set()
-    ending = next((f for f in FORMS if value.endswith(f) and len(value) > len(f) + 1), "")
+    ending = legal_ending(value)
     if ending:
         closed.update(range(len(value) - len(ending), len(value)))
     head = value[: len(value) - len(ending)]
