@@ -147,11 +147,13 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
     f = inv.fields
     limit = ocrfields.header_limit(layout, height, columns.y0 if columns is not None else None)
     skip = {f["machine_number"].value, f["check_code"].value} - {""}
-    codes, numbers = ocrfields.header_numbers(layout, limit, skip)
+    codes, numbers, machines = ocrfields.header_numbers(layout, limit, skip)
     if not f["invoice_code"].value:
         f["invoice_code"] = ocrfields.vote(codes, make) or f["invoice_code"]
     if not f["invoice_number"].value:
         f["invoice_number"] = ocrfields.vote(numbers, make) or f["invoice_number"]
+    if not f["machine_number"].value:
+        f["machine_number"] = ocrfields.vote(machines, make) or f["machine_number"]
     if not f["check_code"].value:
         f["check_code"] = ocrfields.spaced_check_code(layout, limit, make) or f["check_code"]
     if not f["issue_date"].value:

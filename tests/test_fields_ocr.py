@@ -426,3 +426,24 @@ def test_a_stray_margin_glyph_before_an_ocr_item_name_is_dropped(read, name):
     from intake.items import _MARGIN_HEAD
 
     assert _MARGIN_HEAD.sub("", read) == name
+
+
+def test_a_machine_number_whose_label_was_misread_is_neither_a_code_nor_lost():
+    """Seeds 6000-6079 (image_pdf_6023, phone_photo_6034): the 机器编号 label misread ("栏器编号"), its 12 digits were a
+    second code candidate, and the code, read the same from both its prints, was halved for the disagreement."""
+    from intake.fields import read_page
+
+    lines = [line for line in _BODY if not line[0].startswith(("发票代码", "机器编号"))] + [
+        ("3200191130", (80, 60, 330, 100), 0.99),
+        ("3200191130", (1500, 60, 1750, 100), 0.99),
+        ("栏器编号：", (100, 170, 260, 210), 0.96),
+        ("155275721342", (270, 170, 600, 210), 0.99),
+    ]
+    inv = read_page(_page(lines)).invoice
+    code = inv.fields["invoice_code"]
+    assert code.value == "3200191130" and code.raw_confidence == pytest.approx(0.99)
+    assert inv.fields["machine_number"].value == "155275721342"
+    # A 12-digit code (its first digit 0: 电子普票, 卷票) is a code still.
+    lines[-1] = ("011001900111", (270, 170, 600, 210), 0.99)
+    lines = [line for line in lines if line[0] != "3200191130"]
+    assert read_page(_page(lines)).invoice.fields["invoice_code"].value == "011001900111"
