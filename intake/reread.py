@@ -254,7 +254,7 @@ def _repair(inv: Invoice) -> list[str]:
 
     Sources: the OCR read of each figure, the 大写 words (for the total with tax), the QR amount
     (pre-tax or with tax), and the item lines' sums (amount, tax). A value is established when
-    two sources give it; with two of the three totals established, the third is their
+    two sources give it, or when the QR filled it; with two of the three totals established, the third is their
     difference or sum (source `computed`). Returns the fields changed.
     """
     from decimal import Decimal
@@ -287,6 +287,12 @@ def _repair(inv: Invoice) -> list[str]:
         agreed = {v for v in values if values.count(v) >= 2}
         if len(agreed) == 1:
             established[n] = agreed.pop()
+    for n in names:
+        if f[n].source == Source.QR and read[n] is not None and established.get(n, read[n]) == read[n]:
+            # Filled from the QR once the QR proved it is this invoice's (ocrfields.fill_from_qr): an error-corrected
+            # copy, established alone (seed 7063: the QR's amount and the figure with tax its words confirm give the
+            # tax the page lost, which was proposed at an even chance before).
+            established[n] = read[n]
     if len(established) < 2 and qr_field is not None and read[qr_field] not in (None, qr_value):
         # The QR's amount closes amount + tax = total with the two other figures as read: the printed page agrees
         # with its QR and the one figure that did not was misread (an altered page would not close).

@@ -88,6 +88,28 @@ def test_a_tax_lost_beside_an_amount_filled_from_the_qr_is_proposed():
     assert inv.fields["total_amount"].source == Source.QR
 
 
+def test_a_tax_lost_beside_an_amount_filled_from_the_qr_and_a_total_its_words_confirm_is_their_difference():
+    # Seeds 7000-7079 (image_pdf_7063): the amount filled from the QR (an error-corrected copy, established alone),
+    # the total with tax read and confirmed by its words: the tax the page lost is their difference, and accepted.
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    inv = ocr_invoice({**TOTALS, "total_tax": ""}, qr=QR_PRE_TAX)
+    inv.fields["total_amount"].source = Source.QR
+    assert repair_totals(inv) == ["total_tax"]
+    validate(inv)
+    score(inv, load_settings(env={}))
+    tax = inv.fields["total_tax"]
+    assert (tax.value, tax.source, tax.status) == ("19225.20", Source.COMPUTED, "accepted")
+    assert "from_difference" not in tax.support
+    # The words saying another total: nothing establishes it, and the tax is only proposed.
+    inv = ocr_invoice({**TOTALS, "total_tax": "", "amount_in_words": "壹拾陆万柒仟壹佰壹拾壹圆叁角捌分"}, qr=QR_PRE_TAX)
+    inv.fields["total_amount"].source = Source.QR
+    assert repair_totals(inv) == ["total_tax"]
+    assert inv.fields["total_tax"].support == ["from_difference"]
+
+
 def test_one_source_per_total_is_not_enough():
     # Words agree with the total, but nothing but the misread itself speaks for the amount or the tax.
     inv = ocr_invoice({**TOTALS, "total_tax": "20.00"})
