@@ -253,3 +253,28 @@ def test_agreement_leaves_out_the_parts_other_checks_vouch_for():
     bracketed = "明辰餐饮管理（贵阳）有限公司"
     assert closed_parts(bracketed, places_of(GUIYANG)) == frozenset({7, 8, 10, 11, 12, 13})
     assert closed_parts("华为技术有限公司", ()) == frozenset({4, 5, 6, 7})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, kind, field", [
+    # the ink reading's weakest glyph 0.980, the second model's 0.835
+    (5346, "phone_photo", "seller_name"),
+    # the ink reading's 0.991, the second model's 0.948
+    (5366, "phone_photo", "buyer_name"),
+])
+def test_a_name_the_ink_reading_is_sure_of_and_the_second_model_spells_alike_is_accepted(tmp_path: Path, seed, kind, field):
+    """Generated scans (calibration range) whose first line reading was doubted: the ink reading sure of every glyph
+    (INK_SURE) and the second model spelling the name the same, a little less surely (SECOND_SURE), agree."""
+    import json
+
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(seed, kind, tmp_path)
+    truth = json.loads(case.path.with_name(f"{kind}_{seed}.truth.json").read_text(encoding="utf-8"))
+    (inv,) = extract_file(case.path, load_settings(env={}, data_dir=tmp_path)).invoices
+    fv = inv.fields[field]
+    assert fv.value == truth[field]
+    assert fv.status == "accepted"
+    assert "glyphs_agree" in fv.support
