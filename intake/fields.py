@@ -121,9 +121,10 @@ def read_page(page: Page) -> _PageRead:
     f["amount_in_words"] = _words(words, make)
     f["amount_with_tax"] = _figures(layout, words, make, taken={f["total_amount"].box, f["total_tax"].box} - {None})
     f["drawer"] = _drawer(layout, words, make)
-    f["remarks"] = _remarks(layout, words, width, make)
     if is_ocr:
         _second_reading(layout, inv, columns, words, width, height, make)
+    # After the second reading: on a scan the seller's tax id it found is the seal's, whose remnants the 备注 box holds.
+    f["remarks"] = _remarks(layout, words, width, make, scan=is_ocr, seal_id=f["seller_tax_id"].value)
     kind = _invoice_type(title, f["invoice_code"].value, f["invoice_number"].value)
     f["invoice_type"] = make(str(kind), _type_evidence(title_pieces, title))
     if is_ocr and kind == InvoiceType.UNKNOWN:
@@ -468,8 +469,33 @@ def margin_column(layout: Layout, x_from: float) -> float:
     return min(h.x0 for h in best) - 1 if len(best) >= 4 else float("inf")
 
 
-def _remarks(layout: Layout, words: Hit, width: float, make: FieldMaker) -> FieldValue:
-    """备注: the text right of the 备/注 label, between the 价税合计 row and the signature row."""
+# What the 备注 box takes in besides remarks, on scans: a form rule's remnant or a bracket's half at a line's edge, and
+# a glyph alone on its line, the last of the copy's name down the right margin (…购买方扣税凭证) that the margin
+# column did not claim.
+_REMARK_EDGES = re.compile(r"^[|\]」』]+|[|\[「『]+$")
+_COPY_NAME_GLYPHS = frozenset("第一二三四五联记账抵扣发票购买销售方税凭证")
+# A remark line of letters and digits only that shares this many characters in a row with the seller's tax id is the
+# seal's: the 发票专用章 prints the id across its middle, and its remnants survive the seal's removal.
+SEAL_ID_RUN = 4
+
+
+def _remark_line(text: str, seal_id: str) -> str:
+    """A remark line as printed, without what the box took in besides (see _REMARK_EDGES); "" when nothing is left."""
+    text = _REMARK_EDGES.sub("", text).strip()
+    if len(text) == 1 and text in _COPY_NAME_GLYPHS:
+        return ""
+    if seal_id and re.fullmatch(r"[0-9A-Za-z]+", text):
+        import difflib
+
+        run = difflib.SequenceMatcher(None, text.upper(), seal_id, autojunk=False).find_longest_match()
+        if run.size >= SEAL_ID_RUN:
+            return ""
+    return text
+
+
+def _remarks(layout: Layout, words: Hit, width: float, make: FieldMaker, scan: bool = False, seal_id: str = "") -> FieldValue:
+    """备注: the text right of the 备/注 label, between the 价税合计 row and the signature row; on a scan, each line
+    without what the box took in besides (`_remark_line`; `seal_id`, the seller's tax id, is printed in the seal)."""
     marks = [h for h in layout.find(LABELS["remarks"]) if h.y0 > words.y1 and len(h.label) <= 2]
     if not marks:
         return make("", [])
@@ -484,15 +510,22 @@ def _remarks(layout: Layout, words: Hit, width: float, make: FieldMaker) -> Fiel
     pieces += [t for t in mark.tail if t not in pieces and region[0] <= t.cx <= region[2] and region[1] <= t.cy <= region[3]]
     if not pieces:
         return make("", [])
-    lines = []
+    lines, kept = [], []
     for row in bands(pieces):
         text = ""
         for i, p in enumerate(row):
             if i and p.x0 - row[i - 1].x1 > 1.0 * max(p.height, row[i - 1].height):
                 text += " "
             text += p.text
-        lines.append(text.strip())
-    return make("\n".join(l for l in lines if l), pieces)
+        text = _remark_line(text.strip(), seal_id) if scan else text.strip()
+        if text:
+            lines.append(text)
+            kept += row
+    fv = make("\n".join(lines), kept)
+    if not lines:
+        # The box held marks and none is a remark: whether one was lost under them is a reviewer's call.
+        fv.flag(Reason.INCOMPLETE)
+    return fv
 
 
 def _table_bottom(layout: Layout, columns, height: float, lab, before: float | None = None) -> float:

@@ -447,3 +447,46 @@ def test_a_machine_number_whose_label_was_misread_is_neither_a_code_nor_lost():
     lines[-1] = ("011001900111", (270, 170, 600, 210), 0.99)
     lines = [line for line in lines if line[0] != "3200191130"]
     assert read_page(_page(lines)).invoice.fields["invoice_code"].value == "011001900111"
+
+
+def test_remarks_on_a_scan_leave_out_the_rules_the_margins_last_glyph_and_the_seals_tax_id():
+    """Seeds 5000-5379 and 6000-7079: a rule's remnant before a line ("|订单号…"), the copy's name's last glyph alone on
+    a line (证), and the seal's tax id, printed across its middle, read as remark lines (some accepted)."""
+    from intake.fields import read_page
+
+    seller = ("纳税人识别号：9144010604BA4MXX5R", (100, 1010, 800, 1040), 0.99)
+    lines = _BODY + [
+        ("￥43191.00", (1276, 705, 1410, 745), 0.95),
+        ("￥2591.46", (1600, 705, 1720, 745), 0.95),
+        ("价税合计（大写）", (262, 768, 447, 804), 0.98),
+        ("肆万伍仟柒佰捌拾贰圆肆角陆分", (616, 790, 982, 818), 0.95),
+        ("备", (1061, 843, 1099, 881), 0.99),
+        ("|订单号：dd64279479813", (1110, 843, 1429, 881), 0.95),
+        ("9144010604", (1300, 884, 1500, 912), 0.97),
+        ("证", (1600, 920, 1630, 950), 0.99),
+        ("注", (1061, 912, 1099, 950), 0.99),
+        ("开票人：王芳娟", (967, 963, 1151, 1000), 0.96),
+        seller,
+    ]
+    inv = read_page(_page(lines)).invoice
+    assert inv.fields["seller_tax_id"].value == "9144010604BA4MXX5R"
+    assert inv.fields["remarks"].value == "订单号：dd64279479813"
+    # Letters and digits the seller's tax id does not share stay: they may be the remark (a contract number).
+    lines[-5] = ("HT2022093120", (1300, 884, 1500, 912), 0.97)
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == "订单号：dd64279479813\nHT2022093120"
+    # A box that held only such marks: no remark, and not "none printed" either (one may be lost under them).
+    lines = [line for line in lines if not line[0].startswith(("|订单号", "HT2022"))]
+    remarks = read_page(_page(lines)).invoice.fields["remarks"]
+    assert (remarks.value, remarks.reasons) == ("", ["incomplete"])
+
+
+def test_a_remark_read_by_ocr_is_never_accepted():
+    """Nothing checks a remark; on the generated scans half were misread and 7 of those accepted at a high score."""
+    from intake.invoice import FieldValue, Invoice, Source
+    from intake.scoring import score
+
+    inv = Invoice()
+    inv.set("remarks", FieldValue(value="订单号：dd64279479813", source=Source.OCR, raw_confidence=0.9999, support=["format_ok"]))
+    score(inv, load_settings(env={}))
+    assert inv.fields["remarks"].status == "needs_review"
+    assert inv.fields["remarks"].reasons == ["unverified"]
