@@ -91,6 +91,22 @@ def _group_words(g: int) -> str:
     return out
 
 
+def as_printed(text: str, amount: Decimal) -> bool:
+    """Whether the words are, glyph for glyph, a way the tax system or a bank writes `amount` (amount_to_words and its
+    variants; 元 for 圆, 正 for 整, the ⊗ mark and the label aside). A read that parses to the amount but lost or
+    misread a glyph (拾壹万 for 壹拾壹万; 式 for 贰, which the parser forgives) is not."""
+    t = unicodedata.normalize("NFKC", re.sub(r"[\s⊗ⓧⓍ⨂×]", "", text))
+    t = re.split(r"小写|[¥￥]", t, maxsplit=1)[0]
+    t = _LABELS.sub("", t)
+    m = _NEGATIVE.match(t)
+    if m:
+        t = t[m.end():]
+    t = _NOISE.sub("", t).replace("元", "圆").replace("正", "整")
+    value = abs(Decimal(amount))
+    return any(t == amount_to_words(value, zero_before_jiao=zero, zheng_after_jiao=zheng)
+               for zero in (False, True) for zheng in (False, True))
+
+
 def words_to_amount(text: str) -> Decimal | None:
     """Parse printed 大写 words ('⊗玖佰陆拾贰元整', '（负数）叁佰圆整', '贰拾肆圆零柒分'); None when not a clean amount."""
     if not text:

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from intake.capital import words_to_amount
+from intake.capital import as_printed, words_to_amount
 from intake.invoice import DIGITAL_TYPES, FIELDS, ITEM_FIELDS, Invoice, InvoiceType, Reason
 from intake.names import is_fragment
 
@@ -476,7 +476,10 @@ def _check_words(ctx: _Ctx) -> None:
     if total is None:
         return
     if value == total:
-        verdict.back("words_agree")
+        # The figure is confirmed by the amount the words say; the words themselves only when they are read as
+        # printed (a read that lost a glyph can still say the same amount: 拾壹万 for 壹拾壹万).
+        if as_printed(words, total):
+            verdict.back("words_agree")
         ctx.v("amount_with_tax").back("words_agree")
     else:
         verdict.flag(Reason.WORDS_FIGURES_MISMATCH)

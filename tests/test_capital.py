@@ -160,3 +160,17 @@ def test_words_on_real_pdfs_agree_with_the_figure_in_the_file_name(relpath):
     assert runs, "no capital amount found in the text layer"
     expected = D(re.search(r"_([\d.]+)\.pdf$", relpath).group(1))
     assert [words_to_amount(r) for r in runs][-1] == expected
+
+
+def test_words_as_printed_glyph_for_glyph():
+    from intake.capital import as_printed
+
+    assert as_printed("壹拾壹万贰仟叁佰贰拾玖圆捌角玖分", Decimal("112329.89"))
+    assert as_printed("⊗玖佰陆拾贰元整", Decimal("962.00"))  # the mark and 元 are the printer's
+    assert as_printed("柒仟零壹拾捌圆捌角叁分", Decimal("7018.83"))
+    assert as_printed("贰拾万陆仟圆零柒角伍分", Decimal("206000.75"))  # bank-style, DOMAIN.md
+    assert as_printed("（负数）叁佰圆整", Decimal("-300.00"))
+    # Seeds 5257: the read lost the leading 壹 and still parses to the amount; a forgiven look-alike glyph, too.
+    assert not as_printed("拾壹万贰仟叁佰贰拾玖圆捌角玖分", Decimal("112329.89"))
+    assert not as_printed("叁仟肆佰玖拾伍园整", Decimal("3495.00"))
+    assert not as_printed("叁仟肆佰玖拾伍圆整", Decimal("3495.01"))

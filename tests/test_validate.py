@@ -508,3 +508,18 @@ def test_a_capital_amount_is_not_a_name():
     inv.fields["seller_name"].value = "壹号酒店管理有限公司"  # a numeral inside a real name is fine
     validate(inv, today=TODAY)
     assert reasons(inv) == {}
+
+
+def test_words_that_lost_a_glyph_confirm_the_figure_but_not_themselves():
+    """Seed 5257 (paper 普票): 拾壹万… read for 壹拾壹万…, the same amount: the figure is confirmed, the words are not
+    as printed and go to review."""
+    inv = digital_special()
+    validate(inv, today=TODAY)
+    assert "words_agree" in inv.fields["amount_in_words"].support
+    inv.fields["amount_in_words"].value = "拾壹万贰仟叁佰贰拾玖圆捌角玖分"
+    for name, value in (("total_amount", "99407.00"), ("total_tax", "12922.89"), ("amount_with_tax", "112329.89")):
+        inv.fields[name].value = value
+    validate(inv, today=TODAY)
+    assert "words_agree" in inv.fields["amount_with_tax"].support
+    assert "words_agree" not in inv.fields["amount_in_words"].support
+    assert inv.fields["amount_in_words"].reasons == []
