@@ -74,6 +74,8 @@ TAX_SUM_TOLERANCE_MAX = Decimal("0.06")
 MONEY_FIELDS = ("total_amount", "total_tax", "amount_with_tax")
 # Marks a total proposed as the difference of the two others read (intake.reread): no check may lean on it.
 PROPOSED = "from_difference"
+# The signature row's labels, which a drawer read off its box can be.
+SIGNATURE_LABELS = re.compile(r"[:：]?(?:开票人|收款人|复核人?|销售方|[（(]章[)）])[:：]?")
 # Characters of the 密码区 cipher block: a name containing them has swallowed cipher text.
 CIPHER_CHARS = re.compile(r"[<>*/+]")
 # The 大写 amount read where a name should be: no name is made of capital numerals alone.
@@ -419,9 +421,15 @@ def _check_names(ctx: _Ctx) -> None:
             verdict.flag(Reason.FORMAT_INVALID)
         else:
             verdict.back("format_ok")
-    for name in ("drawer", "remarks"):
-        if ctx.values[name]:
-            ctx.v(name).back("format_ok")
+    drawer = ctx.values["drawer"]
+    if not drawer:
+        ctx.v("drawer").flag(Reason.NOT_FOUND)  # every invoice prints its 开票人
+    elif SIGNATURE_LABELS.fullmatch(drawer):
+        ctx.v("drawer").flag(Reason.FORMAT_INVALID)  # the label read as its value (the 2010 specimen: 开票人)
+    else:
+        ctx.v("drawer").back("format_ok")
+    if ctx.values["remarks"]:
+        ctx.v("remarks").back("format_ok")
 
 
 def _check_tax_ids(ctx: _Ctx) -> None:

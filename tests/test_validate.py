@@ -321,9 +321,10 @@ def test_dates(kind, day, expected):
 def test_missing_required_fields_by_type():
     found = check({"invoice_type": "vat_electronic_normal"}, today=TODAY).reasons()
     for name in ("invoice_code", "invoice_number", "issue_date", "check_code", "buyer_name", "seller_name",
-                 "seller_tax_id", "buyer_tax_id", "total_amount", "total_tax", "amount_with_tax"):
+                 "seller_tax_id", "buyer_tax_id", "total_amount", "total_tax", "amount_with_tax",
+                 "drawer"):  # every invoice prints its 开票人: an empty one was not found, not left blank
         assert found[name] == ["not_found"], name
-    for name in ("machine_number", "drawer", "remarks", "amount_in_words", "invoice_type"):
+    for name in ("machine_number", "remarks", "amount_in_words", "invoice_type"):
         assert name not in found
     digital = check({"invoice_type": "digital_normal"}, today=TODAY).reasons()
     assert "invoice_code" not in digital and "check_code" not in digital
@@ -472,6 +473,7 @@ def _from_original_xml(relpath: str):
         "total_amount": text(root, "TaxExclusiveTotalAmount"),
         "total_tax": text(root, "TaxTotalAmount"),
         "amount_with_tax": text(root, "TaxInclusiveTotalAmount"),
+        "drawer": text(root, "InvoiceClerk"),
     }
     items = [
         {"name": text(g, "Item"), "quantity": text(g, "Quantity"), "unit_price": text(g, "Price"),
@@ -523,3 +525,10 @@ def test_words_that_lost_a_glyph_confirm_the_figure_but_not_themselves():
     assert "words_agree" in inv.fields["amount_with_tax"].support
     assert "words_agree" not in inv.fields["amount_in_words"].support
     assert inv.fields["amount_in_words"].reasons == []
+
+
+def test_a_drawer_that_is_the_signature_rows_label_is_no_drawer():
+    """The 2010 specimen (real data): its 开票人 box read as the drawer, accepted."""
+    assert check({"invoice_type": "vat_special", "drawer": "开票人"}, today=TODAY).reasons()["drawer"] == ["format_invalid"]
+    assert check({"invoice_type": "vat_special", "drawer": "复核："}, today=TODAY).reasons()["drawer"] == ["format_invalid"]
+    assert "drawer" not in check({"invoice_type": "vat_special", "drawer": "王芳娟"}, today=TODAY).reasons()
