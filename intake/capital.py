@@ -91,17 +91,24 @@ def _group_words(g: int) -> str:
     return out
 
 
-def as_printed(text: str, amount: Decimal) -> bool:
-    """Whether the words are, glyph for glyph, a way the tax system or a bank writes `amount` (amount_to_words and its
-    variants; 元 for 圆, 正 for 整, the ⊗ mark and the label aside). A read that parses to the amount but lost or
-    misread a glyph (拾壹万 for 壹拾壹万; 式 for 贰, which the parser forgives) is not."""
+def _bare(text: str) -> tuple[bool, str]:
+    """(negative, the words alone): the printer's start mark, spaces, the labels, brackets and the 小写 figure that
+    often follows on the same line taken off, 元 written 圆."""
+    # Marks go before NFKC, which would turn ⓧ into a plain 'x'.
     t = unicodedata.normalize("NFKC", re.sub(r"[\s⊗ⓧⓍ⨂×]", "", text))
     t = re.split(r"小写|[¥￥]", t, maxsplit=1)[0]
     t = _LABELS.sub("", t)
     m = _NEGATIVE.match(t)
     if m:
         t = t[m.end():]
-    t = _NOISE.sub("", t).replace("元", "圆").replace("正", "整")
+    return m is not None, _NOISE.sub("", t).replace("元", "圆")
+
+
+def as_printed(text: str, amount: Decimal) -> bool:
+    """Whether the words are, glyph for glyph, a way the tax system or a bank writes `amount` (amount_to_words and its
+    variants; 元 for 圆, 正 for 整, the ⊗ mark and the label aside). A read that parses to the amount but lost or
+    misread a glyph (拾壹万 for 壹拾壹万; 式 for 贰, which the parser forgives) is not."""
+    t = _bare(text)[1].replace("正", "整")
     value = abs(Decimal(amount))
     return any(t == amount_to_words(value, zero_before_jiao=zero, zheng_after_jiao=zheng)
                for zero in (False, True) for zheng in (False, True))
@@ -111,17 +118,8 @@ def words_to_amount(text: str) -> Decimal | None:
     """Parse printed 大写 words ('⊗玖佰陆拾贰元整', '（负数）叁佰圆整', '贰拾肆圆零柒分'); None when not a clean amount."""
     if not text:
         return None
-    # Marks go before NFKC, which would turn ⓧ into a plain 'x'.
-    t = unicodedata.normalize("NFKC", re.sub(r"[\s⊗ⓧⓍ⨂×]", "", text))
-    # The 小写 figure often follows on the same line; it is not part of the words.
-    t = re.split(r"小写|[¥￥]", t, maxsplit=1)[0]
-    t = _LABELS.sub("", t)
-    negative = False
-    m = _NEGATIVE.match(t)
-    if m:
-        negative = True
-        t = t[m.end():]
-    t = _NOISE.sub("", t).translate(_CONFUSIONS).replace("元", "圆")
+    negative, t = _bare(text)
+    t = t.translate(_CONFUSIONS)
     if not t:
         return None
     if t.count("圆") > 1:

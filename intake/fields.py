@@ -6,6 +6,7 @@ geometry lives in `intake.layout` and `intake.items` and only sees TextLines.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -485,8 +486,6 @@ def _remark_line(text: str, seal_id: str) -> str:
     if len(text) == 1 and text in _COPY_NAME_GLYPHS:
         return ""
     if seal_id and re.fullmatch(r"[0-9A-Za-z]+", text):
-        import difflib
-
         run = difflib.SequenceMatcher(None, text.upper(), seal_id, autojunk=False).find_longest_match()
         if run.size >= SEAL_ID_RUN:
             return ""

@@ -421,6 +421,9 @@ def _check_names(ctx: _Ctx) -> None:
             verdict.flag(Reason.FORMAT_INVALID)
         else:
             verdict.back("format_ok")
+
+
+def _check_drawer_and_remarks(ctx: _Ctx) -> None:
     drawer = ctx.values["drawer"]
     if not drawer:
         ctx.v("drawer").flag(Reason.NOT_FOUND)  # every invoice prints its 开票人
@@ -654,6 +657,7 @@ _STEPS = (
     _check_check_code,
     _check_machine_number,
     _check_names,
+    _check_drawer_and_remarks,
     _check_tax_ids,
     _check_money,
     _check_words,
