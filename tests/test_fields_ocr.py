@@ -490,3 +490,26 @@ def test_a_remark_read_by_ocr_is_never_accepted():
     score(inv, load_settings(env={}))
     assert inv.fields["remarks"].status == "needs_review"
     assert inv.fields["remarks"].reasons == ["unverified"]
+
+
+def test_words_not_read_on_their_row_are_missing_not_unprinted():
+    """Every invoice prints its 价税合计 in words: a row read without them (16 of 400 generated scans) is no invoice
+    without words, and the empty value goes to review instead of being accepted as absent."""
+    from intake.fields import read_page
+    from intake.scoring import score
+    from intake.validate import validate
+
+    lines = _BODY + [
+        ("￥19225.20", (1400, 705, 1540, 745), 0.95),
+        ("￥2499.28", (1700, 705, 1840, 745), 0.95),
+        ("价税合计（大写）", (260, 770, 450, 810), 0.98),
+        ("（小写）", (1270, 770, 1350, 810), 0.9),
+        ("￥21724.48", (1370, 780, 1520, 820), 0.95),
+    ]
+    inv = read_page(_page(lines)).invoice
+    validate(inv)
+    score(inv, load_settings(env={}))
+    words = inv.fields["amount_in_words"]
+    assert (words.value, words.status, words.reasons) == ("", "needs_review", ["incomplete"])
+    lines.insert(-2, ("贰万壹仟柒佰贰拾肆圆肆角捌分", (640, 780, 1060, 820), 0.95))
+    assert read_page(_page(lines)).invoice.fields["amount_in_words"].reasons == []
