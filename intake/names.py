@@ -419,12 +419,13 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 # on the rest counts, but only when sure of it. Taking it at an even chance let a blurred photo's
                 # 展海 for 辰海 through (calibration scans: both models read 展, the second 深圳 as 保圳).
                 sure = None
+            alike = lookalike(fixed, glyphs, vouched)
             # Both readings of the printer-ink view spell it, every glyph sure, none a look-alike's.
             ink_sure = (ink == fixed and sure is not None
                         and ((ink_weakest >= SURE and sure >= SURE) or (ink_weakest >= INK_SURE and sure >= SECOND_SURE))
-                        and not lookalike(fixed, glyphs, vouched) and not is_fragment(fixed))
+                        and not alike and not is_fragment(fixed))
             if fixed == fv.value:
-                if (ink != fv.value or lookalike(fv.value, glyphs, vouched)
+                if (ink != fv.value or alike
                         or ((sure is None or sure < DOUBT) and ink_weakest < INK_SURE)):
                     # The ink reading says something else or is unsure, or a glyph is one the recognizer makes of
                     # its look-alike (the line's score, a mean over its glyphs, hides one such glyph), or the second

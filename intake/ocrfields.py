@@ -100,7 +100,7 @@ def header_numbers(layout: Layout, limit: float, skip: set[str]) -> tuple[Candid
     return codes, numbers, machines
 
 
-def vote(cands: list[tuple[str, Piece]], make) -> FieldValue | None:
+def vote(cands: Candidates, make) -> FieldValue | None:
     """The value printed most often (the code appears twice on paper forms); disagreement halves the trust."""
     if not cands:
         return None

@@ -179,11 +179,11 @@ def decode_qr(image: "np.ndarray", *, thorough: bool = True) -> list[str]:
         return _unique(found)
     h, w = gray.shape[:2]
     # Small codes (a QR of 1-2 px per module): enlarge without blurring the modules, with a quiet zone.
-    if max(h, w) < 1200:
-        scale = max(2, int(1200 / max(h, w)))
+    if max(h, w) < SMALL_SIDE:
         found = _zxing(_enlarged(gray))
         if found:
             return _unique(found)
+        scale = _enlargement(h, w)
         smooth = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         found = _zxing(smooth)
         if found:
@@ -212,12 +212,21 @@ def decode_qr(image: "np.ndarray", *, thorough: bool = True) -> list[str]:
     return _opencv(gray)
 
 
+# An image whose long side is below this is enlarged to about this size before decoding.
+SMALL_SIDE = 1200
+
+
+def _enlargement(h: int, w: int) -> int:
+    """The whole factor that brings an image's long side to about SMALL_SIDE, at least 2."""
+    return max(2, int(SMALL_SIDE / max(h, w)))
+
+
 def _enlarged(gray: "np.ndarray") -> "np.ndarray":
-    """The image with a quiet zone, enlarged to about 1200 px (at least twice) without blurring the modules."""
+    """The image with a quiet zone, enlarged to about SMALL_SIDE (at least twice) without blurring the modules."""
     import cv2
 
     h, w = gray.shape[:2]
-    scale = max(2, int(1200 / max(h, w)))
+    scale = _enlargement(h, w)
     return cv2.resize(_pad(gray, max(4, min(h, w) // 20)), None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
 
 
