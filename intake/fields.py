@@ -14,6 +14,7 @@ from intake import normal, ocrfields
 from intake.invoice import FieldValue, Invoice, InvoiceType, Reason, Source
 from intake.items import FieldMaker, find_columns, is_goods_list_reference, read_items, spaced
 from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, value_run
+from intake.names import is_whole
 from intake.pages import Page, PageKind
 
 _COLON = r"\s*[:：]?"
@@ -174,7 +175,7 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
     for name in ("buyer_name", "seller_name"):
         # A bracket read as a glyph ("（深圳广集团") leaves the pair unbalanced: the read is not to be trusted.
         v = f[name].value
-        if v.count("（") != v.count("）") or (v and not _whole_name(v)):
+        if v.count("（") != v.count("）") or (v and not is_whole(v)):
             f[name].raw_confidence *= 0.5
         if v and ocrfields.unread_gap(layout, f[name].box):
             f[name].flag(Reason.INCOMPLETE)
@@ -182,24 +183,6 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         found = ocrfields.totals_by_figures(layout, words.cy, words.height, width, make, f["amount_with_tax"].value)
         if found:
             f["total_amount"], f["total_tax"] = found
-
-
-# How an organisation's registered name ends; a party that is neither this nor a person is a cut-off read.
-_ORG_END = re.compile(r"(公司|厂|店|行|部|中心|局|院|所|校|学|馆|站|处|社|会|队|团|室|场|园|城|台|委|办|府|集团|医院|酒店|宾馆)$")
-
-
-def _whole_name(name: str) -> bool:
-    """An OCR'd party name that reads as complete: a person's, or an organisation's with at least two glyphs before its ending."""
-    from intake.validate import looks_like_person
-
-    if looks_like_person(name):
-        return True
-    m = _ORG_END.search(name)
-    if not m:
-        return False
-    # "（北京）有限公司": the place in brackets is not the name's own stem.
-    stem = re.sub(r"[（(][^）)]*[)）]", "", re.sub(r"(有限责任|股份有限|有限)$", "", name[: m.start()]))
-    return len(re.findall(r"[\u4e00-\u9fff]", stem)) >= 2
 
 
 def _words_row_stand_in(layout: Layout, columns) -> Hit | None:

@@ -105,6 +105,26 @@ def is_fragment(name: str) -> bool:
     return False
 
 
+# How an organisation's registered name ends (an individual business's too: 餐厅, 超市, 药房, 酒楼); a party that is
+# neither this nor a person is a cut-off read. A partnership's form may follow in brackets: 律师事务所（特殊普通合伙）.
+ORG_END = re.compile(r"(公司|厂|店|行|部|中心|局|院|所|校|学|馆|站|处|社|会|队|团|室|场|园|城|台|委|办|府|集团|医院|酒店|宾馆"
+                     r"|厅|超市|药房|酒楼|茶楼)(?:[（(](?:特殊普通|普通|有限)合伙[)）])?$")
+
+
+def is_whole(name: str) -> bool:
+    """An OCR'd party name that reads as complete: a person's, or an organisation's with at least two glyphs before its ending."""
+    from intake.validate import looks_like_person
+
+    if looks_like_person(name):
+        return True
+    m = ORG_END.search(name)
+    if not m:
+        return False
+    # "（北京）有限公司": the place in brackets is not the name's own stem.
+    stem = re.sub(r"[（(][^）)]*[)）]", "", re.sub(r"(有限责任|股份有限|有限)$", "", name[: m.start()]))
+    return len(re.findall(r"[\u4e00-\u9fff]", stem)) >= 2
+
+
 @lru_cache(maxsize=4096)
 def places_of(tax_id: str) -> tuple[str, ...]:
     """Province, city and county names (full and short: 贵州省, 贵州, 贵阳市, 贵阳, 观山湖区) of the division a tax id
@@ -420,10 +440,12 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 # 展海 for 辰海 through (calibration scans: both models read 展, the second 深圳 as 保圳).
                 sure = None
             alike = lookalike(fixed, glyphs, vouched)
-            # Both readings of the printer-ink view spell it, every glyph sure, none a look-alike's.
+            # Both readings of the printer-ink view spell it, every glyph sure, none a look-alike's, and it is a whole
+            # name: a crop that holds only the name's head (the detector split the line a rule strikes through, and the
+            # tail went unjoined) reads as surely as the whole would (济南市海智 for 济南市海智兴餐饮管理集团有限公司).
             ink_sure = (ink == fixed and sure is not None
                         and ((ink_weakest >= SURE and sure >= SURE) or (ink_weakest >= INK_SURE and sure >= SECOND_SURE))
-                        and not alike and not is_fragment(fixed))
+                        and not alike and not is_fragment(fixed) and is_whole(fixed))
             if fixed == fv.value:
                 if (ink != fv.value or alike
                         or ((sure is None or sure < DOUBT) and ink_weakest < INK_SURE)):

@@ -33,8 +33,9 @@ _TAXID_LABEL = re.compile(r"^.*?(?:识别号|信用代码|代码)\s*[:：]?\s*")
 # before a colon (or, without one, before the first digit or letter) and holds at least two of the label's glyphs.
 _TAXID_LABEL_READ = (re.compile(r"^([^:：]{2,12})[:：]\s*"), re.compile(r"^([^0-9A-Za-z]{2,12}?)\s*(?=[0-9A-Z])"))
 _TAXID_LABEL_GLYPHS = set("纳税人识别号")
-# The label's last glyph, its colon lost as well ("建号91310104637W12QG8G", seed 5360): the check character decides.
-_TAXID_LABEL_TAIL = re.compile(r"^([^:：0-9A-Z]{0,5}号)\s*[:：]?\s*")
+# The label's last glyph, its colon lost as well ("建号91310104637W12QG8G", seed 5360), or the label misread whole
+# ("电热9131011295JN8D33X0", seed 8012): the check character decides.
+_TAXID_LABEL_TAIL = re.compile(r"^([^:：0-9A-Z]{1,7})\s*[:：]?\s*")
 # A name found above a tax id whose label was misread keeps this share of its recognizer score (it goes to review):
 # on seeds 5000-5079 one of four such names had a glyph wrong ("弘天品" for 弘天晶) at a score of 0.975.
 MISREAD_BLOCK_FACTOR = 0.5
@@ -220,7 +221,8 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
     for p in layout.pieces:
         if not (t.cy - 3.2 * h <= p.cy <= t.cy - 0.35 * h) or p.x0 >= stop_x:
             continue
-        if p.x1 < t.x0 - 3 * h or p.x0 > t.x1 or p.x1 <= vx0:
+        # A long name's tail may start past the tax id's end (its glyphs are wider than the id's).
+        if p.x1 < t.x0 - 3 * h or p.x0 > t.x1 + NAME_GAP * h or p.x1 <= vx0:
             continue
         text = _name_text(p.text)
         if len(_CJK.findall(text)) < 2 or re.search(r"\d{4}\s*年|[<>*/+]{2}", text) or _FORM_LABEL.search(text):
@@ -234,15 +236,37 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
     # A name split by the reader: pieces that follow each other on the row. A gap wider than a glyph is text the
     # detector did not see (a form rule or the seal over it); the name spans it and `unread_gap` flags it.
     start = min(row, key=lambda p: abs(p.cy - first.cy) + 0.01 * p.x0)
+    # A line a rule strikes through may come as two boxes that overlap, the glyph at the seam in both
+    # (济南市通展景商 + 商贸股份有限公司): the second follows the first when it starts and ends clearly further right.
     out = [start]
     for p in row:
-        if p.x0 > out[-1].x1 - 1 and p.x0 - out[-1].x1 < NAME_GAP * h:
+        last = out[-1]
+        follows = p.x0 > last.x1 - 1 or (p.x0 > last.x0 + 0.5 * h and p.x1 > last.x1 + 0.5 * h)
+        if follows and p.x0 - last.x1 < NAME_GAP * h:
             out.append(p)
     return out
 
 
+def name_of(pieces: list[Piece]) -> str:
+    """The name the pieces of its row spell. Where two pieces overlap, the glyphs the overlap can hold that end the
+    first and begin the second are one print read twice (the name check reads the whole box again: a name that
+    really doubles a glyph there does not pass as read)."""
+    name = ""
+    prev: Piece | None = None
+    for p in pieces:
+        text = _name_text(p.text)
+        if prev is not None and name and text and p.x0 < prev.x1:
+            glyph = (prev.x1 - prev.x0) / max(len(_name_text(prev.text)), 1)
+            fits = int((prev.x1 - p.x0) / glyph) + 1
+            seam = next((k for k in range(min(fits, len(text), len(name)), 0, -1) if name.endswith(text[:k])), 0)
+            text = text[seam:]
+        name += text
+        prev = p
+    return name
+
+
 # Pieces of one name further apart than this many glyph heights are two texts, not one name with a hidden part.
-NAME_GAP = 4.0
+NAME_GAP = 6.0
 # Space between a name's pieces wider than this share of a glyph: a glyph may be there unread.
 UNREAD_GAP = 0.8
 
@@ -302,7 +326,7 @@ def parties(layout: Layout, buyer_zone: _Zone, seller_zone: _Zone | None, width:
             stop = min(stop, other[1].x0 - 2 * p.height)
         out[f"{side}_tax_id"] = make(value, [p])
         name_pieces = _name_for(layout, p, stop)
-        name = "".join(_name_text(q.text) for q in name_pieces)
+        name = name_of(name_pieces)
         out[f"{side}_name"] = make(name, name_pieces if name else [])
         vx0, h = _value_x0(p), max(p.height, layout.char_height)
         if name and name_pieces[0].x0 - vx0 > UNREAD_GAP * h:
