@@ -24,7 +24,9 @@ LABELS = {
     "invoice_number": label(spaced("发票号码") + _COLON, "发"),
     "issue_date": label(spaced("开票日期") + _COLON, "开"),
     "check_code": label(spaced("校验码") + _COLON, "校较饺"),
-    "machine_number": label(spaced("机器编号") + _COLON, "机"),
+    # 机器 starts no other label; its 编号 is often misread (机器编与, 机器练: seeds 8053, 8079, whose 12 digits, starting
+    # with 0 as a 12-digit code does, were then taken for a second code and the machine number accepted as unprinted).
+    "machine_number": label(r"机\s*器(?:\s*[^\d\s:：]){0,2}" + _COLON, "机"),
     "party_name": label(r"(?:[购销]\s*[买售]?\s*方?\s*(?:信\s*息\s*)?)?" + spaced("名称") + _COLON, "名购销"),
     "party_tax_id": label(
         r"(?:" + spaced("统一社会信用代码") + r"\s*[/／]?\s*(?:" + spaced("纳税人识别号") + ")?|"
@@ -161,6 +163,10 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         f["invoice_number"] = ocrfields.vote(numbers, make) or f["invoice_number"]
     if not f["machine_number"].value:
         f["machine_number"] = ocrfields.vote(machines, make) or f["machine_number"]
+    if not f["machine_number"].value and layout.find(LABELS["machine_number"], (0, 0, width, limit)):
+        # Its label is printed, so is its number: not read is not unprinted (seed 8036: the number offset onto the
+        # next row and misread there).
+        f["machine_number"].flag(Reason.INCOMPLETE)
     if not f["check_code"].value:
         f["check_code"] = ocrfields.spaced_check_code(layout, limit, make) or f["check_code"]
     if not f["issue_date"].value:

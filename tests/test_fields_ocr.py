@@ -513,6 +513,22 @@ def test_a_machine_number_whose_label_was_misread_is_neither_a_code_nor_lost():
     assert read_page(_page(lines)).invoice.fields["invoice_code"].value == "011001900111"
 
 
+def test_a_machine_number_after_a_garbled_label_is_read_and_one_not_read_is_not_unprinted():
+    """Seeds 8053, 8079: 机器编与, 机器练; the 12 digits, starting with 0 as a 12-digit code does, were taken for a second
+    code and the machine number accepted as not printed. Seed 8036: the label read, its number not."""
+    from intake.fields import read_page
+
+    body = [line for line in _BODY if not line[0].startswith("机器编号")]
+    inv = read_page(_page(body + [("机器编与:087575271793", (100, 170, 420, 210), 0.93)])).invoice
+    assert (inv.fields["machine_number"].value, inv.fields["invoice_code"].value) == ("087575271793", "3200191130")
+    inv = read_page(_page(body + [("机器练", (100, 170, 170, 210), 0.78), ("019852721045", (190, 180, 350, 215), 1.0)])).invoice
+    assert (inv.fields["machine_number"].value, inv.fields["invoice_code"].value) == ("019852721045", "3200191130")
+    machine = read_page(_page(body + [("机器编号：", (100, 170, 260, 210), 0.9)])).invoice.fields["machine_number"]
+    assert (machine.value, machine.reasons) == ("", ["incomplete"])
+    # No label, no number: a form that does not print one.
+    assert read_page(_page(body)).invoice.fields["machine_number"].reasons == []
+
+
 def test_remarks_on_a_scan_leave_out_the_rules_the_margins_last_glyph_and_the_seals_tax_id():
     """Seeds 5000-5379 and 6000-7079: a rule's remnant before a line ("|订单号…"), the copy's name's last glyph alone on
     a line (证), and the seal's tax id, printed across its middle, read as remark lines (some accepted)."""
