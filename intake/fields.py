@@ -132,7 +132,7 @@ def read_page(page: Page) -> _PageRead:
     if is_ocr:
         _second_reading(layout, inv, columns, words, width, height, make)
     # After the second reading: on a scan the seller's tax id it found is the seal's, whose remnants the 备注 box holds.
-    f["remarks"] = _remarks(layout, words, width, make, scan=is_ocr, seal_id=f["seller_tax_id"].value)
+    f["remarks"] = _remarks(layout, words, width, height, make, scan=is_ocr, seal_id=f["seller_tax_id"].value)
     kind = _invoice_type(title, f["invoice_code"].value, f["invoice_number"].value)
     f["invoice_type"] = make(str(kind), _type_evidence(title_pieces, title))
     if is_ocr and kind == InvoiceType.UNKNOWN:
@@ -463,6 +463,8 @@ def margin_column(layout: Layout, x_from: float) -> float:
     return min(h.x0 for h in best) - 1 if len(best) >= 4 else float("inf")
 
 
+# The 备注 label's second glyph alone, a bracket or rule remnant around it ("「注)").
+_NOTE_GLYPH_ALONE = re.compile(r"[^\w]{0,2}注[^\w]{0,2}")
 # What the 备注 box takes in besides remarks, on scans: a form rule's remnant or a bracket's half at a line's edge, and
 # a glyph alone on its line, the last of the copy's name down the right margin (…购买方扣税凭证) that the margin
 # column did not claim.
@@ -478,30 +480,46 @@ def _remark_line(text: str, seal_id: str) -> str:
     text = _REMARK_EDGES.sub("", text).strip()
     if len(text) == 1 and text in _COPY_NAME_GLYPHS:
         return ""
-    if seal_id and re.fullmatch(r"[0-9A-Za-z]+", text):
-        run = difflib.SequenceMatcher(None, text.upper(), seal_id, autojunk=False).find_longest_match()
+    if seal_id and re.fullmatch(r"[0-9A-Za-z ]+", text):  # the seal's arc can split the id ("91110108 AJ46R7H4")
+        run = difflib.SequenceMatcher(None, text.replace(" ", "").upper(), seal_id, autojunk=False).find_longest_match()
         if run.size >= SEAL_ID_RUN:
             return ""
     return text
 
 
-def _remarks(layout: Layout, words: Hit, width: float, make: FieldMaker, scan: bool = False, seal_id: str = "") -> FieldValue:
+def _remarks(layout: Layout, words: Hit, width: float, height: float, make: FieldMaker, scan: bool = False,
+             seal_id: str = "") -> FieldValue:
     """备注: the text right of the 备/注 label, between the 价税合计 row and the signature row; on a scan, each line
     without what the box took in besides (`_remark_line`; `seal_id`, the seller's tax id, is printed in the seal)."""
     marks = [h for h in layout.find(LABELS["remarks"]) if h.y0 > words.y1 and len(h.label) <= 2]
+    if not marks and scan:
+        # 备 lost (faded with the form ink, under the seal): its 注 below stands for the label.
+        marks = [Hit([p], []) for p in layout.pieces if p.y0 > words.y1 and _NOTE_GLYPH_ALONE.fullmatch(p.text.strip())]
     if not marks:
-        return make("", [])
+        fv = make("", [])
+        if scan:
+            fv.flag(Reason.INCOMPLETE)  # every form prints a 备注 box: one not found is not one found empty
+        return fv
     mark = min(marks, key=lambda h: h.y0)
     signatures = [h for key in ("drawer",) for h in layout.find(LABELS[key]) if h.y0 > words.y1]
     # The signature row: 开票人 and, at its right end, 销售方：（章）.
     stamp_row = [p.y0 for p in layout.pieces if p.y0 > words.y1 and p.text.strip().startswith("销售方")]
-    bottom = min([h.y0 for h in signatures] + stamp_row, default=float("inf"))
+    # The label stands in the middle of its box, 注 the lower glyph: the box ends about a glyph below it (the signature
+    # row misread, 升累人 and 的售代(章), was taken for remarks: seed 8078).
+    middle = (mark.x0 + mark.x1) / 2
+    notes = [p.y1 + p.height for p in layout.pieces
+             if p.y0 >= mark.y0 and abs(p.cx - middle) < mark.x1 - mark.x0 and _NOTE_GLYPH_ALONE.fullmatch(p.text.strip())]
+    bottom = min([h.y0 for h in signatures] + stamp_row + notes, default=float("inf"))
     region = (mark.x1 - 1, words.y1 + 0.5 * words.height, margin_column(layout, mark.x1), bottom - 0.5)
-    pieces = [p for p in layout.within(region) if p.x0 >= mark.x1 - 1]
+    # A remark may start a little left of the label's right edge (print offset): any piece starting right of its middle.
+    pieces = [p for p in layout.within(region) if p.x0 >= middle]
     # Print offset can set a remark onto the 备 label itself: the rest of that line is the remark's start.
     pieces += [t for t in mark.tail if t not in pieces and region[0] <= t.cx <= region[2] and region[1] <= t.cy <= region[3]]
     if not pieces:
-        return make("", [])
+        fv = make("", [])
+        if scan:  # where it looked: intake.reread looks there for print the detector did not see
+            fv.box = (region[0], region[1], min(region[2], width), min(region[3], height))
+        return fv
     lines, kept = [], []
     for row in bands(pieces):
         text = ""

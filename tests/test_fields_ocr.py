@@ -551,6 +551,9 @@ def test_remarks_on_a_scan_leave_out_the_rules_the_margins_last_glyph_and_the_se
     inv = read_page(_page(lines)).invoice
     assert inv.fields["seller_tax_id"].value == "9144010604BA4MXX5R"
     assert inv.fields["remarks"].value == "订单号：dd64279479813"
+    # The seal's arc may split the id in two.
+    lines[-5] = ("91440106 04BA4MXX", (1300, 884, 1500, 912), 0.97)
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == "订单号：dd64279479813"
     # Letters and digits the seller's tax id does not share stay: they may be the remark (a contract number).
     lines[-5] = ("HT2022093120", (1300, 884, 1500, 912), 0.97)
     assert read_page(_page(lines)).invoice.fields["remarks"].value == "订单号：dd64279479813\nHT2022093120"
@@ -558,6 +561,48 @@ def test_remarks_on_a_scan_leave_out_the_rules_the_margins_last_glyph_and_the_se
     lines = [line for line in lines if not line[0].startswith(("|订单号", "HT2022"))]
     remarks = read_page(_page(lines)).invoice.fields["remarks"]
     assert (remarks.value, remarks.reasons) == ("", ["incomplete"])
+
+
+def test_a_remarks_box_is_found_by_its_注_alone_and_one_not_found_is_not_an_empty_box():
+    """Generated seeds 8020-8062: 备 faded or misread ("「注)" all that was left of the label), the remark read but left
+    out; or the remark printed a little left of the label's right edge (市场煤). Each remarks field was accepted empty."""
+    from intake.fields import read_page
+
+    words = [
+        ("￥43191.00", (1276, 705, 1410, 745), 0.95),
+        ("￥2591.46", (1600, 705, 1720, 745), 0.95),
+        ("价税合计（大写）", (262, 768, 447, 804), 0.98),
+        ("肆万伍仟柒佰捌拾贰圆肆角陆分", (616, 790, 982, 818), 0.95),
+        ("开票人：黄刚霞", (976, 976, 1160, 1028), 0.98),
+    ]
+    remark = ("订单号：dd46077690874", (1117, 835, 1344, 867), 0.98)
+    lines = _BODY + words + [remark, ("「注)", (1043, 910, 1110, 950), 0.57)]
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == "订单号：dd46077690874"
+    # No label at all: the box was not found, which is not a box found empty.
+    remarks = read_page(_page(_BODY + words + [remark])).invoice.fields["remarks"]
+    assert (remarks.value, remarks.reasons) == ("", ["incomplete"])
+    # The label whole, the remark starting five pixels left of its right edge.
+    lines = _BODY + words + [("备", (1060, 839, 1107, 882), 0.99), ("市场煤", (1101, 811, 1174, 841), 0.99),
+                             ("注", (1052, 910, 1101, 953), 0.99)]
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == "市场煤"
+    # Under 注, a glyph's height down, the box ends: the signature row below, its labels misread, is no remark (8078).
+    lines = _BODY + words[:4] + [("注", (881, 709, 904, 736), 0.99), ("升累人：", (811, 762, 886, 791), 0.8),
+                                 ("韩燕", (897, 764, 940, 783), 0.9), ("的售代(章)", (1108, 765, 1222, 791), 0.7)]
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == ""
+
+
+@pytest.mark.slow
+def test_a_faint_remark_the_pages_detection_missed_is_found_in_its_box(tmp_path):
+    """Generated seed 8051: the remark printed faintly over the 备 label; the page's detection saw nothing in the box,
+    and the remarks were accepted as none printed. The box looked at alone finds it (to review: OCR remarks are)."""
+    from intake.pipeline import extract_file
+    from samples.generate import generate
+
+    case = generate(8051, "image_pdf", tmp_path)
+    assert _truth(case.path)["remarks"] == "dd34012943016"
+    remarks = extract_file(case.path, load_settings(env={})).invoices[0].fields["remarks"]
+    assert remarks.value.endswith("34012943016")
+    assert remarks.status == "needs_review"
 
 
 def test_a_remark_read_by_ocr_is_never_accepted():
