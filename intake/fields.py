@@ -510,7 +510,8 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
     notes = [p.y1 + p.height for p in layout.pieces
              if p.y0 >= mark.y0 and abs(p.cx - middle) < mark.x1 - mark.x0 and _NOTE_GLYPH_ALONE.fullmatch(p.text.strip())]
     bottom = min([h.y0 for h in signatures] + stamp_row + notes, default=float("inf"))
-    region = (mark.x1 - 1, words.y1 + 0.5 * words.height, margin_column(layout, mark.x1), bottom - 0.5)
+    # From a quarter glyph under the 价税合计 row: print offset sets a remark's first line up against that row (5049, 5055).
+    region = (mark.x1 - 1, words.y1 + 0.25 * words.height, margin_column(layout, mark.x1), bottom - 0.5)
     # A remark may start a little left of the label's right edge (print offset): any piece starting right of its middle.
     pieces = [p for p in layout.within(region) if p.x0 >= middle]
     # Print offset can set a remark onto the 备 label itself: the rest of that line is the remark's start.

@@ -600,6 +600,10 @@ def test_a_remarks_box_is_found_by_its_注_alone_and_one_not_found_is_not_an_emp
     lines = _BODY + words + [("备", (1060, 839, 1107, 882), 0.99), ("市场煤", (1101, 811, 1174, 841), 0.99),
                              ("注", (1052, 910, 1101, 953), 0.99)]
     assert read_page(_page(lines)).invoice.fields["remarks"].value == "市场煤"
+    # Set up against the 价税合计 row by the offset, its centre a third of a glyph under the row (5049, 5055).
+    lines = _BODY + words + [("备", (1060, 839, 1107, 882), 0.99), ("市场煤", (1110, 805, 1180, 835), 0.99),
+                             ("注", (1052, 910, 1101, 953), 0.99)]
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == "市场煤"
     # Under 注, a glyph's height down, the box ends: the signature row below, its labels misread, is no remark (8078).
     lines = _BODY + words[:4] + [("注", (881, 709, 904, 736), 0.99), ("升累人：", (811, 762, 886, 791), 0.8),
                                  ("韩燕", (897, 764, 940, 783), 0.9), ("的售代(章)", (1108, 765, 1222, 791), 0.7)]
