@@ -6,7 +6,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from intake.invoice import KEY_FIELDS, Extraction, Invoice
+from intake.invoice import FIELDS, KEY_FIELDS, Extraction, Invoice
+
+# The contract's other fields: no invoice waits on them, but "accepted means right" holds for them too.
+OTHER_FIELDS = tuple(n for n in FIELDS if n not in KEY_FIELDS)
 
 
 @dataclass
@@ -24,6 +27,8 @@ class Tally:
     seconds: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # "case field: got X want Y (status)"
     per_field_wrong: Counter = field(default_factory=Counter)
+    other_accepted: int = 0
+    other_accepted_wrong: Counter = field(default_factory=Counter)
 
     def add_invoice(self, case: str, inv: Invoice | None, truth: dict[str, Any]) -> None:
         """Truth values of None are unknown and not scored."""
@@ -58,6 +63,15 @@ class Tally:
                     self.wrong_flagged += 1
                 self.errors.append(f"{case} {name}: got {fv.value!r} want {want!r} ({fv.status} {fv.confidence:.2f} {','.join(fv.reasons)})")
 
+        for name in OTHER_FIELDS:
+            want, fv = truth.get(name), inv.fields[name]
+            if want is None or fv.status != "accepted":
+                continue
+            self.other_accepted += 1
+            if fv.value != want:
+                self.other_accepted_wrong[name] += 1
+                self.errors.append(f"{case} {name}: got {fv.value!r} want {want!r} (accepted, not a key field)")
+
     def add_extraction(self, case: str, ex: Extraction | None, truths: list[dict[str, Any]]) -> None:
         invoices = ex.invoices if ex else []
         for i, truth in enumerate(truths):
@@ -77,6 +91,10 @@ class Tally:
             f"straight-through rate     {pct(self.straight_through, self.invoices)}  ({self.straight_through}/{self.invoices})",
             f"review recall             {pct(self.wrong_flagged, self.wrong)}  ({self.wrong_flagged} of {self.wrong} wrong values flagged)",
         ]
+        if self.other_accepted:
+            wrong = sum(self.other_accepted_wrong.values())
+            by = ", ".join(f"{k} {v}" for k, v in self.other_accepted_wrong.most_common())
+            out.append(f"other fields accepted     {wrong} wrong of {self.other_accepted}" + (f" ({by})" if by else ""))
         if self.pages:
             total = sum(self.seconds.values())
             stages = ", ".join(f"{k} {v / self.pages:.3f}" for k, v in sorted(self.seconds.items(), key=lambda kv: -kv[1]))
