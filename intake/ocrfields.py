@@ -256,7 +256,7 @@ def name_of(pieces: list[Piece]) -> str:
     for p in pieces:
         text = _name_text(p.text)
         if prev is not None and name and text and p.x0 < prev.x1:
-            glyph = (prev.x1 - prev.x0) / max(len(_name_text(prev.text)), 1)
+            glyph = max((prev.x1 - prev.x0) / max(len(_name_text(prev.text)), 1), 1.0)
             fits = int((prev.x1 - p.x0) / glyph) + 1
             seam = next((k for k in range(min(fits, len(text), len(name)), 0, -1) if name.endswith(text[:k])), 0)
             text = text[seam:]

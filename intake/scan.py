@@ -216,14 +216,14 @@ def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.nda
                 # Only the blob's own line, and nothing the page's detection already has.
                 if bx <= cx <= bx + bw and by - bh <= cy <= by + 2 * bh and not any(_overlap(b, o) > 0.3 for o in boxes):
                     new.append(q)
-            if _span(new) > _span(best):
+            if _width_covered(new) > _width_covered(best):
                 best = new
         found += best
         boxes += [_box(q) for q in best]
     return found
 
 
-def _span(quads: list[np.ndarray]) -> float:
+def _width_covered(quads: list[np.ndarray]) -> float:
     return sum(float(q[:, 0].max() - q[:, 0].min()) for q in quads)
 
 
