@@ -163,9 +163,10 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         f["invoice_number"] = ocrfields.vote(numbers, make) or f["invoice_number"]
     if not f["machine_number"].value:
         f["machine_number"] = ocrfields.vote(machines, make) or f["machine_number"]
-    if not f["machine_number"].value and layout.find(LABELS["machine_number"], (0, 0, width, limit)):
-        # Its label is printed, so is its number: not read is not unprinted (seed 8036: the number offset onto the
-        # next row and misread there).
+    if not f["machine_number"].value:
+        # Every paper and pre-数电 form prints its 12-digit 机器编号 (DOMAIN.md; 数电 layouts are cleared below): not read
+        # is not unprinted (seed 8036: the number offset onto the next row and misread there; phone photos 5306, 5362:
+        # the header's line not seen at all). No key field: it holds no invoice.
         f["machine_number"].flag(Reason.INCOMPLETE)
     if not f["check_code"].value:
         f["check_code"] = ocrfields.spaced_check_code(layout, limit, make) or f["check_code"]
