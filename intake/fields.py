@@ -163,10 +163,11 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         f["invoice_number"] = ocrfields.vote(numbers, make) or f["invoice_number"]
     if not f["machine_number"].value:
         f["machine_number"] = ocrfields.vote(machines, make) or f["machine_number"]
-    if not f["machine_number"].value:
-        # Every paper and pre-数电 form prints its 12-digit 机器编号 (DOMAIN.md; 数电 layouts are cleared below): not read
-        # is not unprinted (seed 8036: the number offset onto the next row and misread there; phone photos 5306, 5362:
-        # the header's line not seen at all). No key field: it holds no invoice.
+    if not f["machine_number"].value and (layout.find(LABELS["machine_number"], (0, 0, width, limit))
+                                          or ocrfields.unclaimed_machine_run(layout, limit, f)):
+        # Its label is printed, or a run of about twelve digits in the header no field took: a 机器编号 not read is not
+        # one not printed (seed 8036: the number offset onto the next row and misread there; 5314: 95728867014Q).
+        # Older forms print none (the real 2016 专票 photos): with neither, empty stands. No key field: it holds no invoice.
         f["machine_number"].flag(Reason.INCOMPLETE)
     if not f["check_code"].value:
         f["check_code"] = ocrfields.spaced_check_code(layout, limit, make) or f["check_code"]

@@ -105,10 +105,10 @@ def is_fragment(name: str) -> bool:
     return False
 
 
-# How an organisation's registered name ends (an individual business's too: 餐厅, 超市, 药房, 酒楼); a party that is
+# How an organisation's registered name ends (企业; an individual business's too: 餐厅, 超市, 药房, 酒楼); a party that is
 # neither this nor a person is a cut-off read. A partnership's form may follow in brackets: 律师事务所（特殊普通合伙）.
 ORG_END = re.compile(r"(公司|厂|店|行|部|中心|局|院|所|校|学|馆|站|处|社|会|队|团|室|场|园|城|台|委|办|府|集团|医院|酒店|宾馆"
-                     r"|厅|超市|药房|酒楼|茶楼)(?:[（(](?:特殊普通|普通|有限)合伙[)）])?$")
+                     r"|企业|厅|超市|药房|酒楼|茶楼)(?:[（(](?:特殊普通|普通|有限)合伙[)）])?$")
 
 
 def is_whole(name: str) -> bool:

@@ -101,6 +101,19 @@ def header_numbers(layout: Layout, limit: float, skip: set[str]) -> tuple[Candid
     return codes, numbers, machines
 
 
+def unclaimed_machine_run(layout: Layout, limit: float, fields: dict[str, FieldValue]) -> bool:
+    """Whether the header band holds a run of 11-13 letters and digits, nearly all digits, that no header field took:
+    a 机器编号 misread (a letter for a digit, a digit lost or doubled)."""
+    taken = {fields[n].value for n in ("invoice_code", "invoice_number", "check_code")} - {""}
+    for p in layout.pieces:
+        if p.cy >= limit:
+            continue
+        t = re.sub(r"\s+", "", normal.halfwidth_ascii(p.text))
+        if re.fullmatch(r"[0-9A-Za-z]{11,13}", t) and sum(c.isdigit() for c in t) >= 10 and t not in taken:
+            return True
+    return False
+
+
 def vote(cands: Candidates, make) -> FieldValue | None:
     """The value printed most often (the code appears twice on paper forms); disagreement halves the trust."""
     if not cands:
