@@ -55,8 +55,11 @@ INK_SURE = 0.98
 SECOND_SURE = 0.8
 # Glyphs the recognizer makes of a look-alike in small or blurred print, with the look-alike. Measured on seeds
 # 5000-5079, 5200-5279, 5300-5379: 晶 read as 品 in 4 names (3 of them accepted or at the threshold), each with
-# 晶 among the alternatives at 0.012-0.069; a right 品 gave 晶 at most 0.0014.
-LOOKALIKES = {"品": "晶"}
+# 晶 among the alternatives at 0.012-0.069; a right 品 gave 晶 at most 0.0014. On phone photos 辰 is read as 展 by
+# both models, and the seal's reading repeats it: seeds 8200-8279, the first run of the whole pipeline on them, had
+# two such names accepted (安展 for 安辰 with the second model giving 辰 0.31 at that glyph; 展天 for 辰天 on the seal's
+# word); on the 560 scans of seeds 5000-5379, 6000-7079 and 8000-8179 a right 展 gave 辰 0.015 once, else <= 0.002.
+LOOKALIKES = {"品": "晶", "展": "辰"}
 LOOKALIKE_CHANCE = 0.005
 # The recognizer's probability for the lexicon's character at a misread glyph, at least.
 MIN_CHANCE = 0.01

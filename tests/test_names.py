@@ -278,3 +278,35 @@ def test_a_name_the_ink_reading_is_sure_of_and_the_second_model_spells_alike_is_
     assert fv.value == truth[field]
     assert fv.status == "accepted"
     assert "glyphs_agree" in fv.support
+
+
+def test_展_is_a_glyph_the_recognizer_makes_of_辰():
+    """Seeds 8200-8279 (phone photos): 安展 for 安辰 accepted with the second model giving 辰 0.31 at that glyph."""
+    from intake.glyphs import Glyph
+    from intake.names import lookalike
+
+    def read(weight):
+        return ([Glyph(ch, 1.0, ()) for ch in "合肥市安"] + [Glyph("展", 1.0 - weight, (("辰", weight),))]
+                + [Glyph(ch, 1.0, ()) for ch in "供应链管理有限责任公司"])
+
+    assert lookalike("合肥市安展供应链管理有限责任公司", read(0.31))
+    assert not lookalike("合肥市安展供应链管理有限责任公司", read(0.001))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [8258, 8274])
+def test_a_辰_read_as_展_by_every_reading_is_not_accepted(tmp_path: Path, seed):
+    """Phone photos 8258 (the second model gave 辰 0.31) and 8274 (the second model read 辰; the seal, read by the first
+    recognizer, spelled 展 and confirmed the misread name): each seller name was accepted wrong."""
+    import json
+
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(seed, "phone_photo", tmp_path)
+    truth = json.loads(case.path.with_name(f"phone_photo_{seed}.truth.json").read_text(encoding="utf-8"))
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    fv = inv.fields["seller_name"]
+    assert "辰" in truth["seller_name"]
+    assert fv.status != "accepted" or fv.value == truth["seller_name"]
