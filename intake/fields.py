@@ -494,9 +494,10 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
     """备注: the text right of the 备/注 label, between the 价税合计 row and the signature row; on a scan, each line
     without what the box took in besides (`_remark_line`; `seal_id`, the seller's tax id, is printed in the seal)."""
     marks = [h for h in layout.find(LABELS["remarks"]) if h.y0 > words.y1 and len(h.label) <= 2]
+    note_glyphs = [p for p in layout.pieces if p.y0 > words.y1 and _NOTE_GLYPH_ALONE.fullmatch(p.text.strip())]
     if not marks and scan:
         # 备 lost (faded with the form ink, under the seal): its 注 below stands for the label.
-        marks = [Hit([p], []) for p in layout.pieces if p.y0 > words.y1 and _NOTE_GLYPH_ALONE.fullmatch(p.text.strip())]
+        marks = [Hit([p], []) for p in note_glyphs]
     if not marks:
         fv = make("", [])
         if scan:
@@ -509,8 +510,7 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
     # The label stands in the middle of its box, 注 the lower glyph: the box ends about a glyph below it (the signature
     # row misread, 升累人 and 的售代(章), was taken for remarks: seed 8078).
     middle = (mark.x0 + mark.x1) / 2
-    notes = [p.y1 + p.height for p in layout.pieces
-             if p.y0 >= mark.y0 and abs(p.cx - middle) < mark.x1 - mark.x0 and _NOTE_GLYPH_ALONE.fullmatch(p.text.strip())]
+    notes = [p.y1 + p.height for p in note_glyphs if p.y0 >= mark.y0 and abs(p.cx - middle) < mark.x1 - mark.x0]
     bottom = min([h.y0 for h in signatures] + stamp_row + notes, default=float("inf"))
     # From a quarter glyph under the 价税合计 row: print offset sets a remark's first line up against that row (5049, 5055).
     region = (mark.x1 - 1, words.y1 + 0.25 * words.height, margin_column(layout, mark.x1), bottom - 0.5)

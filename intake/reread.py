@@ -121,6 +121,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     recognised and put among the page's lines, and the remarks are read from the page again. An OCR remark is never
     accepted (intake.scoring), so what is found goes to review. Returns how many crops were recognised."""
     from intake.ocr import crop_quad, get_engine
+    from intake.scan import text_line
 
     jobs = []
     for inv, page in scanned:
@@ -146,8 +147,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
             continue
         texts = engine.recognize_crops([crop_quad(box, q) for q in quads])
         read += len(quads)
-        found = [TextLine(text, float(q[:, 0].min()) + x0, float(q[:, 1].min()) + y0, float(q[:, 0].max()) + x0,
-                          float(q[:, 1].max()) + y0, score) for q, (text, score) in zip(quads, texts) if text.strip()]
+        found = [text_line(q + (x0, y0), text, score) for q, (text, score) in zip(quads, texts) if text.strip()]
         if not found:
             continue
         fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice

@@ -27,6 +27,11 @@ def _box(q: np.ndarray) -> tuple[float, float, float, float]:
     return float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())
 
 
+def text_line(q: np.ndarray, text: str, score: float) -> TextLine:
+    """A recognised box as a line of the page: its text over the quad's bounding box."""
+    return TextLine(text, *_box(q), confidence=score)
+
+
 def cipher_candidates(quads: list[np.ndarray], width: int, height: int) -> list[int]:
     """Indices of the boxes that look like the 密码区: 3–5 stacked lines of one width, flush left and right, in the upper right.
 
@@ -302,8 +307,7 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
         # engine.recognize(image, quads), with cut figures completed.
         quads, texts, _kept = read_needed(engine, [image] * len(quads), quads)
         quads, texts = complete_figures(engine, [image] * len(quads), quads, texts)
-        lines = [TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()), x1=float(q[:, 0].max()),
-                          y1=float(q[:, 1].max()), confidence=score) for q, (text, score) in zip(quads, texts) if text.strip()]
+        lines = [text_line(q, text, score) for q, (text, score) in zip(quads, texts) if text.strip()]
     else:
         values = value_boxes(views, quads)
         # Values from the printer-ink view; labels from the detection view (rules gone, the title legible under the seal).
@@ -311,8 +315,7 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
         quads, texts, kept = read_needed(engine, images, quads)
         images, values = [images[i] for i in kept], [values[i] for i in kept]
         quads, texts = complete_figures(engine, images, quads, texts)
-        lines = [TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()), x1=float(q[:, 0].max()),
-                          y1=float(q[:, 1].max()), confidence=score)
+        lines = [text_line(q, text, score)
                  for q, v, (text, score) in zip(quads, values, texts) if text.strip() and (v or not form_mark(text))]
     timings["recognition"] = timings.get("recognition", 0.0) + time.perf_counter() - t
     return lines

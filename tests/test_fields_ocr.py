@@ -178,17 +178,22 @@ def test_side_by_side_parties_left_is_the_buyer_even_when_the_right_sits_higher(
     assert inv.fields["seller_tax_id"].value == "91511002572793472P"
 
 
+# The 合计 figures and the 价税合计 row above a 备注 box (the remarks tests' page).
+_TOTALS = [
+        ("￥43191.00", (1276, 705, 1410, 745), 0.95),
+        ("￥2591.46", (1600, 705, 1720, 745), 0.95),
+        ("价税合计（大写）", (262, 768, 447, 804), 0.98),
+        ("肆万伍仟柒佰捌拾贰圆肆角陆分", (616, 790, 982, 818), 0.95),
+]
+
+
 def test_remarks_stop_at_the_margin_and_the_stamp_row_and_start_on_the_label():
     """Paper 抵扣联: the copy's name runs down the right margin one glyph per box, 销售方：（章） closes the 备注 box at
     the bottom, and print offset has set the first remark line onto the 备 label itself."""
     from intake.fields import read_page
 
     margin = [(ch, (1746, 560 + 34 * i, 1772, 590 + 34 * i), 0.99) for i, ch in enumerate("第二联抵扣联购买方扣税凭证")]
-    lines = _BODY + [
-        ("￥43191.00", (1276, 705, 1410, 745), 0.95),
-        ("￥2591.46", (1600, 705, 1720, 745), 0.95),
-        ("价税合计（大写）", (262, 768, 447, 804), 0.98),
-        ("肆万伍仟柒佰捌拾贰圆肆角陆分", (616, 790, 982, 818), 0.95),
+    lines = _BODY + _TOTALS + [
         ("备项目名称：青岛市办公楼改造工程", (1063, 843, 1429, 881), 0.95),
         ("项目地址：青岛市黄岛区", (1097, 879, 1333, 908), 0.95),
         ("注", (1061, 912, 1099, 950), 0.99),
@@ -553,11 +558,7 @@ def test_remarks_on_a_scan_leave_out_the_rules_the_margins_last_glyph_and_the_se
     from intake.fields import read_page
 
     seller = ("纳税人识别号：9144010604BA4MXX5R", (100, 1010, 800, 1040), 0.99)
-    lines = _BODY + [
-        ("￥43191.00", (1276, 705, 1410, 745), 0.95),
-        ("￥2591.46", (1600, 705, 1720, 745), 0.95),
-        ("价税合计（大写）", (262, 768, 447, 804), 0.98),
-        ("肆万伍仟柒佰捌拾贰圆肆角陆分", (616, 790, 982, 818), 0.95),
+    lines = _BODY + _TOTALS + [
         ("备", (1061, 843, 1099, 881), 0.99),
         ("|订单号：dd64279479813", (1110, 843, 1429, 881), 0.95),
         ("9144010604", (1300, 884, 1500, 912), 0.97),
@@ -586,13 +587,7 @@ def test_a_remarks_box_is_found_by_its_注_alone_and_one_not_found_is_not_an_emp
     out; or the remark printed a little left of the label's right edge (市场煤). Each remarks field was accepted empty."""
     from intake.fields import read_page
 
-    words = [
-        ("￥43191.00", (1276, 705, 1410, 745), 0.95),
-        ("￥2591.46", (1600, 705, 1720, 745), 0.95),
-        ("价税合计（大写）", (262, 768, 447, 804), 0.98),
-        ("肆万伍仟柒佰捌拾贰圆肆角陆分", (616, 790, 982, 818), 0.95),
-        ("开票人：黄刚霞", (976, 976, 1160, 1028), 0.98),
-    ]
+    words = _TOTALS + [("开票人：黄刚霞", (976, 976, 1160, 1028), 0.98)]
     remark = ("订单号：dd46077690874", (1117, 835, 1344, 867), 0.98)
     lines = _BODY + words + [remark, ("「注)", (1043, 910, 1110, 950), 0.57)]
     assert read_page(_page(lines)).invoice.fields["remarks"].value == "订单号：dd46077690874"
@@ -608,7 +603,7 @@ def test_a_remarks_box_is_found_by_its_注_alone_and_one_not_found_is_not_an_emp
                              ("注", (1052, 910, 1101, 953), 0.99)]
     assert read_page(_page(lines)).invoice.fields["remarks"].value == "市场煤"
     # Under 注, a glyph's height down, the box ends: the signature row below, its labels misread, is no remark (8078).
-    lines = _BODY + words[:4] + [("注", (881, 709, 904, 736), 0.99), ("升累人：", (811, 762, 886, 791), 0.8),
+    lines = _BODY + _TOTALS + [("注", (881, 709, 904, 736), 0.99), ("升累人：", (811, 762, 886, 791), 0.8),
                                  ("韩燕", (897, 764, 940, 783), 0.9), ("的售代(章)", (1108, 765, 1222, 791), 0.7)]
     assert read_page(_page(lines)).invoice.fields["remarks"].value == ""
 
