@@ -25,8 +25,9 @@ LABELS = {
     "issue_date": label(spaced("开票日期") + _COLON, "开"),
     "check_code": label(spaced("校验码") + _COLON, "校较饺"),
     # 机器 starts no other label; its 编号 is often misread (机器编与, 机器练: seeds 8053, 8079, whose 12 digits, starting
-    # with 0 as a 12-digit code does, were then taken for a second code and the machine number accepted as unprinted).
-    "machine_number": label(r"机\s*器(?:\s*[^\d\s:：]){0,2}" + _COLON, "机"),
+    # with 0 as a 12-digit code does, were then taken for a second code and the machine number accepted as unprinted);
+    # so is its 器 with 编 read (机号编号: seed 8312).
+    "machine_number": label(r"机\s*(?:器|[^\d\s:：]\s*编)(?:\s*[^\d\s:：]){0,2}" + _COLON, "机"),
     "party_name": label(r"(?:[购销]\s*[买售]?\s*方?\s*(?:信\s*息\s*)?)?" + spaced("名称") + _COLON, "名购销"),
     "party_tax_id": label(
         r"(?:" + spaced("统一社会信用代码") + r"\s*[/／]?\s*(?:" + spaced("纳税人识别号") + ")?|"

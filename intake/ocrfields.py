@@ -103,14 +103,15 @@ def header_numbers(layout: Layout, limit: float, skip: set[str]) -> tuple[Candid
 
 def unclaimed_machine_run(layout: Layout, limit: float, fields: dict[str, FieldValue]) -> bool:
     """Whether the header band holds a run of 11-13 letters and digits, nearly all digits, that no header field took:
-    a 机器编号 misread (a letter for a digit, a digit lost or doubled)."""
+    a 机器编号 misread (a letter for a digit, a digit lost or doubled), alone or behind a label misread past matching."""
     taken = {fields[n].value for n in ("invoice_code", "invoice_number", "check_code")} - {""}
     for p in layout.pieces:
         if p.cy >= limit:
             continue
         t = re.sub(r"\s+", "", normal.halfwidth_ascii(p.text))
-        if re.fullmatch(r"[0-9A-Za-z]{11,13}", t) and sum(c.isdigit() for c in t) >= 10 and t not in taken:
-            return True
+        for m in re.finditer(r"(?<![0-9A-Za-z])[0-9A-Za-z]{11,13}(?![0-9A-Za-z])", t):
+            if sum(c.isdigit() for c in m.group(0)) >= 10 and m.group(0) not in taken:
+                return True
     return False
 
 

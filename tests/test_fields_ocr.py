@@ -534,7 +534,7 @@ def test_a_machine_number_whose_label_was_misread_is_neither_a_code_nor_lost():
 
 
 def test_a_machine_number_after_a_garbled_label_is_read_and_one_not_read_is_not_unprinted():
-    """Seeds 8053, 8079: 机器编与, 机器练; the 12 digits, starting with 0 as a 12-digit code does, were taken for a second
+    """Seeds 8053, 8079, 8312: 机器编与, 机器练, 机号编号; the 12 digits, starting with 0 as a 12-digit code does, were taken for a second
     code and the machine number accepted as not printed. Seed 8036: the label read, its number not."""
     from intake.fields import read_page
 
@@ -547,6 +547,12 @@ def test_a_machine_number_after_a_garbled_label_is_read_and_one_not_read_is_not_
     assert (machine.value, machine.reasons) == ("", ["incomplete"])
     # A run of twelve, a letter misread for a digit, that no field took (5314).
     machine = read_page(_page(body + [("95728867014Q", (100, 170, 260, 210), 0.96)])).invoice.fields["machine_number"]
+    assert (machine.value, machine.reasons) == ("", ["incomplete"])
+    # 器 read as 号 (8312): the label still found, the twelve digits its value and not a second code.
+    inv = read_page(_page(body + [("机号编号：058792776605", (100, 170, 420, 210), 0.96)])).invoice
+    assert (inv.fields["machine_number"].value, inv.fields["invoice_code"].value) == ("058792776605", "3200191130")
+    # Behind a label misread past matching, a digit lost: not read, and not taken for unprinted either.
+    machine = read_page(_page(body + [("杌号编卡：05879277660", (100, 170, 420, 210), 0.9)])).invoice.fields["machine_number"]
     assert (machine.value, machine.reasons) == ("", ["incomplete"])
     # No label, no such run: a form that prints none (the real 2016 专票 photos).
     assert read_page(_page(body)).invoice.fields["machine_number"].reasons == []
