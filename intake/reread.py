@@ -67,6 +67,7 @@ def second_look(invoices: list[Invoice], pages: list[Page], settings: Settings) 
             work.append((inv, page, targets))
     crops += _look_again(work, settings) if work else 0
     for inv, _page in scanned:
+        propose_by_rate(inv)
         validate(inv)
         score(inv, settings)
     return crops
@@ -298,14 +299,10 @@ def repair_totals(inv: Invoice) -> list[str]:
     return restored + [n for n in _repair(inv) if n not in restored]
 
 
-def _repair(inv: Invoice) -> list[str]:
-    """When the 合计 row does not close, a total that two independent sources agree on replaces a lone read.
-
-    Sources: the OCR read of each figure, the 大写 words (for the total with tax), the QR amount
-    (pre-tax or with tax), and the item lines' sums (amount, tax). A value is established when
-    two sources give it, or when the QR filled it; with two of the three totals established, the third is their
-    difference or sum (source `computed`). Returns the fields changed.
-    """
+def _evidence(inv: Invoice) -> "tuple[dict, dict, Decimal | None, str | None, Decimal | None] | None":
+    """For a scan's 合计 row that does not close: (each total as read, the totals two sources agree on, the amount
+    the 大写 words say, the field the QR's amount names and that amount); None when the row closes or was not read
+    here (see _repair)."""
     from decimal import Decimal
 
     from intake.capital import words_to_amount
@@ -315,10 +312,10 @@ def _repair(inv: Invoice) -> list[str]:
     names = ("total_amount", "total_tax", "amount_with_tax")
     # Scans only: figures read here, or filled from the QR where the page lost them (ocrfields.fill_from_qr).
     if any(f[n].source not in (Source.OCR, Source.QR) for n in names if f[n].value):
-        return []
+        return None
     read = {n: _money(f[n].value) for n in names}
     if None not in read.values() and read["total_amount"] + read["total_tax"] == read["amount_with_tax"]:
-        return []
+        return None
     sources: dict[str, list[Decimal]] = {n: [read[n]] if read[n] is not None else [] for n in names}
     words = words_to_amount(f["amount_in_words"].value) if f["amount_in_words"].value else None
     if words is not None:
@@ -342,15 +339,42 @@ def _repair(inv: Invoice) -> list[str]:
             # copy, established alone (seed 7063: the QR's amount and the figure with tax its words confirm give the
             # tax the page lost, which was proposed at an even chance before).
             established[n] = read[n]
+    return read, established, words, qr_field, qr_value
+
+
+def _repair(inv: Invoice) -> list[str]:
+    """When the 合计 row does not close, a total that two independent sources agree on replaces a lone read.
+
+    Sources: the OCR read of each figure, the 大写 words (for the total with tax), the QR amount
+    (pre-tax or with tax), and the item lines' sums (amount, tax). A value is established when
+    two sources give it, or when the QR filled it; with two of the three totals established, the third is their
+    difference or sum (source `computed`). Returns the fields changed.
+    """
+    evidence = _evidence(inv)
+    if evidence is None:
+        return []
+    read, established, words, qr_field, qr_value = evidence
+    f = inv.fields
+    names = ("total_amount", "total_tax", "amount_with_tax")
     if len(established) < 2 and qr_field is not None and read[qr_field] not in (None, qr_value):
         # The QR's amount closes amount + tax = total with the two other figures as read: the printed page agrees
-        # with its QR and the one figure that did not was misread (an altered page would not close).
+        # with its QR and the one figure that did not was misread (an altered page would not close). A total with
+        # tax not found is the one its 大写 words say (seed 8326: the 合计 row's amount column took the total with
+        # tax, the total's own figure was lost; QR amount + tax read = the words).
         trial = {**read, qr_field: qr_value}
+        from_words = trial["amount_with_tax"] is None and qr_field != "amount_with_tax" and words is not None
+        if from_words:
+            trial["amount_with_tax"] = words
         if None not in trial.values() and trial["total_amount"] + trial["total_tax"] == trial["amount_with_tax"]:
             old = f[qr_field]
             f[qr_field] = FieldValue(value=f"{qr_value:.2f}", source=Source.QR, raw_confidence=1.0, box=old.box, page=old.page)
             log.info("%s: read %s, the QR's %s closes the sum", qr_field, old.value, f[qr_field].value)
-            return [qr_field]
+            if not from_words:
+                return [qr_field]
+            old = f["amount_with_tax"]
+            f["amount_with_tax"] = FieldValue(value=f"{words:.2f}", source=Source.COMPUTED, raw_confidence=COMPUTED_CONFIDENCE,
+                                              box=old.box, page=old.page)
+            return [qr_field, "amount_with_tax"]
     if len(established) < 2:
         return _propose_missing(inv, read)
     a, t, s = (established.get(n) for n in names)
@@ -444,6 +468,46 @@ def _propose_missing(inv: Invoice, read: dict) -> list[str]:
     value = {"total_amount": a, "total_tax": t, "amount_with_tax": s}[n]
     f[n] = FieldValue(value=f"{value:.2f}", source=Source.COMPUTED, raw_confidence=PROPOSED_CONFIDENCE,
                       box=f[n].box, page=f[n].page, support=[PROPOSED])
+    return [n]
+
+
+def _fits_a_rate(amount: "Decimal", tax: "Decimal") -> bool:
+    """Whether `tax` is `amount` at one of the rates VAT has had, to the cent and a line's rounding or so (each line's
+    tax is rounded on its own: validate's TAX_SUM_TOLERANCE_MAX)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from intake.validate import RATES, TAX_SUM_TOLERANCE_MAX
+
+    if (tax < 0) != (amount < 0) and tax != 0:
+        return False
+    return any(abs((abs(amount) * Decimal(r) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP) - abs(tax)) <= TAX_SUM_TOLERANCE_MAX
+               for r in RATES)
+
+
+def propose_by_rate(inv: Invoice) -> list[str]:
+    """After the second reading (which may read the misread figure right): see _propose_by_rate."""
+    evidence = _evidence(inv)
+    return _propose_by_rate(inv, evidence[0], evidence[1]) if evidence is not None else []
+
+
+def _propose_by_rate(inv: Invoice, read: dict, established: dict) -> list[str]:
+    """The amount established (the QR and the read agree) and the 合计 row not closing: the tax or the total with tax
+    was misread, and the one that is no VAT rate's tax of the amount is it; the figure amount + tax or total - amount
+    would have been is proposed in its place (seed 8354: tax read 3.00 on 1395.58, the total 1577.01 is 13 % on top).
+    Never accepted, like a missing total proposed; the reviewer sees the crop of what was read."""
+    from intake.validate import PROPOSED
+
+    a, t, s = established.get("total_amount"), read["total_tax"], read["amount_with_tax"]
+    if a is None or t is None or s is None or a == 0 or a + t == s:
+        return []
+    tax_fits, difference_fits = _fits_a_rate(a, t), _fits_a_rate(a, s - a)
+    if tax_fits == difference_fits:
+        return []  # both are some rate's tax, or neither: no telling which figure is off
+    n, value = ("total_tax", s - a) if difference_fits else ("amount_with_tax", a + t)
+    old = inv.fields[n]
+    inv.fields[n] = FieldValue(value=f"{value:.2f}", source=Source.COMPUTED, raw_confidence=PROPOSED_CONFIDENCE,
+                               box=old.box, page=old.page, support=[PROPOSED])
+    log.info("%s: read %s, no rate's tax on %s; %s proposed", n, old.value, a, inv.fields[n].value)
     return [n]
 
 

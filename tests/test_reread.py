@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from intake.invoice import FIELDS, KEY_FIELDS, FieldValue, Invoice, Source
-from intake.reread import FACT, repair_totals
+from intake.reread import FACT, propose_by_rate, repair_totals
 
 SET = Path(__file__).resolve().parents[1] / "samples" / "set"
 
@@ -115,9 +115,60 @@ def test_one_source_per_total_is_not_enough():
     inv = ocr_invoice({**TOTALS, "total_tax": "20.00"})
     assert repair_totals(inv) == []
     assert inv.fields["total_tax"].value == "20.00"
-    # Words that disagree with the read total establish nothing either.
+    # Words that disagree with the read total establish nothing either: the tax is only proposed (no rate gives
+    # 20.00 on the amount the QR confirms; 13 % gives total - amount), and never accepted.
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
     inv = ocr_invoice({**TOTALS, "total_tax": "20.00", "amount_in_words": "壹拾陆万柒仟壹佰壹拾壹圆叁角捌分"}, qr=QR_PRE_TAX)
     assert repair_totals(inv) == []
+    assert propose_by_rate(inv) == ["total_tax"]
+    assert (inv.get("total_tax"), inv.fields["total_tax"].support) == ("19225.20", ["from_difference"])
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert all(inv.fields[n].status == "needs_review" for n in ("total_tax", "amount_with_tax"))
+
+
+def test_the_figure_that_is_no_rates_tax_is_the_one_proposed_when_the_amount_is_established():
+    # Seed 8354: amount read and on the QR, tax read 3.00, total 1577.01, its words cut off (壹仟伍佰). Proposed after
+    # the second reading, which may read the figure right (proposed before it: 200 of the 240 calibration scans straight
+    # through, against 203).
+    qr = "01,04,042001800505,71397873,1395.58,20190711,05725391266131594140,8F89"
+    values = {"total_amount": "1395.58", "total_tax": "3.00", "amount_with_tax": "1577.01", "amount_in_words": "壹仟伍佰"}
+    inv = ocr_invoice(values, qr=qr)
+    assert propose_by_rate(inv) == ["total_tax"]
+    assert (inv.get("total_tax"), inv.fields["total_tax"].source) == ("181.43", Source.COMPUTED)
+    # The tax is 13 % of the amount and the total is not amount + tax: the total is the figure proposed.
+    inv = ocr_invoice({**values, "total_tax": "181.43", "amount_with_tax": "1517.01"}, qr=qr)
+    assert propose_by_rate(inv) == ["amount_with_tax"]
+    assert (inv.get("amount_with_tax"), inv.fields["amount_with_tax"].support) == ("1577.01", ["from_difference"])
+    # Neither, or both, some rate's tax: no telling which figure is off.
+    assert propose_by_rate(ocr_invoice({**values, "amount_with_tax": "1599.01"}, qr=qr)) == []
+    assert propose_by_rate(ocr_invoice({**values, "total_tax": "83.73"}, qr=qr)) == []  # 6 %; the difference 13 %
+    # The amount read alone (no QR) is not established: nothing proposed.
+    assert propose_by_rate(ocr_invoice(values)) == []
+
+
+def test_a_total_lost_and_the_amount_read_as_it_are_put_right_by_the_qr_and_the_words():
+    # Seed 8326: the 合计 row's amount column took the total with tax (5645.13), the total's own figure was lost;
+    # the QR's amount (5179.02) + the tax read (466.11) is the total the 大写 words say.
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    qr = "01,04,5000202630,56717110,5179.02,20210212,62430822346418601077,65DF"
+    values = {"total_amount": "5645.13", "total_tax": "466.11", "amount_in_words": "伍仟陆佰肆拾伍圆壹角叁分"}
+    inv = ocr_invoice(values, qr=qr)
+    assert repair_totals(inv) == ["total_amount", "amount_with_tax"]
+    assert [inv.get(n) for n in ("total_amount", "total_tax", "amount_with_tax")] == ["5179.02", "466.11", "5645.13"]
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert all(inv.fields[n].status == "accepted" for n in ("total_amount", "total_tax", "amount_with_tax"))
+    # Words saying another total: the QR does not close the sum, the total is only proposed.
+    inv = ocr_invoice({**values, "amount_in_words": "伍仟陆佰肆拾伍圆壹角肆分"}, qr=qr)
+    repair_totals(inv)
+    assert inv.get("total_amount") == "5645.13" and inv.fields["amount_with_tax"].support == ["from_difference"]
 
 
 def test_a_total_lost_under_the_seal_is_proposed_for_review_and_lends_no_evidence():
