@@ -183,18 +183,30 @@ def prepare_model_dir(spec: ModelSpec, settings: Settings) -> Path:
     target = settings.data_dir / "models" / spec.name
     target.mkdir(parents=True, exist_ok=True)
     onnx = target / "inference.onnx"
-    if onnx.is_symlink() or onnx.exists():
-        if onnx.resolve() != Path(status.path).resolve():
-            onnx.unlink()
-    if not onnx.exists():
-        try:
-            onnx.symlink_to(status.path)
-        except OSError:  # filesystems without symlinks get a copy
-            shutil.copyfile(status.path, onnx)
+    if not onnx.exists() or onnx.resolve() != Path(status.path).resolve():
+        _replace(onnx, lambda tmp: _link_or_copy(Path(status.path), tmp))
     yml = target / "inference.yml"
     if not yml.is_file() or yml.read_bytes() != spec.config.read_bytes():
-        shutil.copyfile(spec.config, yml)
+        _replace(yml, lambda tmp: shutil.copyfile(spec.config, tmp))
     return target
+
+
+def _replace(dest: Path, make) -> None:
+    """`dest` made beside itself under a name of this thread's and moved into place in one step: two processes
+    preparing one data folder at once (two installs, a worker and the CLI) never see it missing or half-written."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.unlink(missing_ok=True)
+    make(tmp)
+    os.replace(tmp, dest)
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    try:
+        dest.symlink_to(source)
+    except FileExistsError:
+        raise  # never copy through a link another thread made: it would write into the weights themselves
+    except OSError:  # filesystems without symlinks get a copy
+        shutil.copyfile(source, dest)
 
 
 def _order_quad(quad: "np.ndarray") -> "np.ndarray":

@@ -84,6 +84,41 @@ def test_prepared_model_dirs_link_the_verified_files(settings):
         assert f"model_name: {spec.name}" in (folder / "inference.yml").read_text(encoding="utf-8")
 
 
+def test_model_dirs_prepared_by_two_installs_at_once_stay_whole(settings, tmp_path):
+    """Two installs sharing one data folder (seen: two checkouts' processes started together): each relinks the
+    weights to its own copy; unlinking then linking let one find the link gone and fail with FileNotFoundError."""
+    import threading
+
+    det, _rec = ocr.model_set(settings.ocr_model)
+    other = tmp_path / "other-install.onnx"
+    other.write_bytes(Path(ocr.check_model(det).path).read_bytes())
+    folder = ocr.prepare_model_dir(det, settings)
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def prepare(i: int) -> None:
+        start.wait()
+        for _ in range(40):
+            try:
+                if i % 2:  # the other install's link, put back as that install would
+                    ocr._replace(folder / "inference.onnx", lambda tmp: tmp.symlink_to(other))
+                else:
+                    ocr.prepare_model_dir(det, settings)
+                assert (folder / "inference.onnx").exists() and (folder / "inference.yml").is_file()
+            except BaseException as e:  # noqa: BLE001 - collected for the assertion below
+                errors.append(e)
+
+    threads = [threading.Thread(target=prepare, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    ocr.prepare_model_dir(det, settings)
+    assert (folder / "inference.onnx").resolve() == Path(ocr.check_model(det).path).resolve()
+    assert not list(folder.glob(".*.tmp"))
+
+
 def test_cipher_block_is_skipped_but_the_rest_is_read(settings):
     import cv2
 
