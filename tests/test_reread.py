@@ -268,3 +268,47 @@ def test_a_number_one_digit_off_its_qr_takes_the_qrs_when_code_date_and_amount_a
     assert inv.fields["invoice_number"].value == "12345678"
     inv = _read_against({"invoice_number": "12345670", "issue_date": "2024-01-06"}, QR_CHECK)
     assert identifiers_from_qr(inv) == []
+
+
+@pytest.mark.slow
+def test_a_drawer_whose_box_stops_at_a_glyph_is_read_again_wider_or_left_for_review():
+    """Seed 8573: 吴洋 for 吴洋刚, the box stopping at the last glyph (against the seal), accepted. The real recognizer
+    reads the line again from the box widened; ink it cannot read as more of the name leaves the drawer incomplete."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from intake.pages import Page, PageKind
+    from intake.reread import mend_cut_drawers
+    from intake.settings import load_settings
+
+    try:
+        font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 32)
+    except OSError:
+        pytest.skip("no CJK font")
+    im = Image.new("RGB", (600, 160), "white")
+    draw = ImageDraw.Draw(im)
+    draw.text((100, 40), "吴洋刚", fill=(20, 20, 90), font=font)   # glyphs 32 px wide: 100-196
+    draw.text((100, 80), "何鹏", fill=(20, 20, 90), font=font)
+    draw.rectangle((160, 88, 180, 112), fill=(0, 0, 0))   # a blot the box ends in, no glyph
+    draw.text((100, 120), "许涛涛", fill=(20, 20, 90), font=font)
+    image = np.asarray(im)[:, :, ::-1].copy()
+    settings = load_settings(env={})
+
+    def drawer_at(value, box):
+        page = Page(number=1, kind=PageKind.IMAGE, content_image=image)
+        inv = Invoice(page=1)
+        inv.set("drawer", FieldValue(value=value, source=Source.OCR, raw_confidence=0.99, box=box, page=1))
+        return inv, page
+
+    cut = drawer_at("吴洋", (100, 42, 164, 78))
+    assert mend_cut_drawers([cut], settings) >= 1
+    assert (cut[0].fields["drawer"].value, cut[0].fields["drawer"].reasons) == ("吴洋刚", [])
+    whole = drawer_at("吴洋刚", (100, 42, 196, 78))
+    assert mend_cut_drawers([whole], settings) == 0 and whole[0].fields["drawer"].value == "吴洋刚"
+    blot = drawer_at("何鹏", (100, 82, 164, 118))
+    mend_cut_drawers([blot], settings)
+    assert (blot[0].fields["drawer"].value, blot[0].fields["drawer"].reasons) == ("何鹏", ["incomplete"])
+    # A glyph read again after the last is what a smudge reads as too (seed 5005): not taken, the drawer left for review.
+    doubled = drawer_at("许涛", (100, 122, 164, 158))
+    assert mend_cut_drawers([doubled], settings) >= 1
+    assert (doubled[0].fields["drawer"].value, doubled[0].fields["drawer"].reasons) == ("许涛", ["incomplete"])
