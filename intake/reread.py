@@ -181,7 +181,7 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
     import numpy as np
 
     from intake.ocr import crop_quad, get_engine
-    from intake.scan import UNCOVERED_INK
+    from intake.scan import UNCOVERED_INK, widened
 
     read = 0
     for inv, page in scanned:
@@ -200,9 +200,9 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
         if not near.any():
             continue
         engine = get_engine(settings)
+        box = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
         for by in DRAWER_WIDENING:
-            quad = np.float32([[x0, y0], [x1 + by * h, y0], [x1 + by * h, y1], [x0, y1]])
-            (text, score), = engine.recognize_crops([crop_quad(image, quad)])
+            (text, score), = engine.recognize_crops([crop_quad(image, widened(box, by))])
             read += 1
             longer = normal.name(text)
             # Not the last glyph again: a smudge after a glyph reads as that glyph once more (seed 5005: the seal's
@@ -536,29 +536,27 @@ def _propose_missing(inv: Invoice, read: dict) -> list[str]:
 def _fits_a_rate(amount: "Decimal", tax: "Decimal") -> bool:
     """Whether `tax` is `amount` at one of the rates VAT has had, to the cent and a line's rounding or so (each line's
     tax is rounded on its own: validate's TAX_SUM_TOLERANCE_MAX)."""
-    from decimal import ROUND_HALF_UP, Decimal
+    from decimal import Decimal
 
-    from intake.validate import RATES, TAX_SUM_TOLERANCE_MAX
+    from intake.validate import RATES, TAX_SUM_TOLERANCE_MAX, tax_at
 
     if (tax < 0) != (amount < 0) and tax != 0:
         return False
-    return any(abs((abs(amount) * Decimal(r) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP) - abs(tax)) <= TAX_SUM_TOLERANCE_MAX
-               for r in RATES)
+    return any(abs(tax_at(abs(amount), Decimal(r) / 100) - abs(tax)) <= TAX_SUM_TOLERANCE_MAX for r in RATES)
 
 
 def propose_by_rate(inv: Invoice) -> list[str]:
-    """After the second reading (which may read the misread figure right): see _propose_by_rate."""
-    evidence = _evidence(inv)
-    return _propose_by_rate(inv, evidence[0], evidence[1]) if evidence is not None else []
-
-
-def _propose_by_rate(inv: Invoice, read: dict, established: dict) -> list[str]:
-    """The amount established (the QR and the read agree) and the 合计 row not closing: the tax or the total with tax
-    was misread, and the one that is no VAT rate's tax of the amount is it; the figure amount + tax or total - amount
-    would have been is proposed in its place (seed 8354: tax read 3.00 on 1395.58, the total 1577.01 is 13 % on top).
-    Never accepted, like a missing total proposed; the reviewer sees the crop of what was read."""
+    """Run after the second reading (which may read the misread figure right). The amount established (the QR and
+    the read agree) and the 合计 row not closing: the tax or the total with tax was misread, and the one that is no
+    VAT rate's tax of the amount is it; the figure amount + tax or total - amount would have been is proposed in its
+    place (seed 8354: tax read 3.00 on 1395.58, the total 1577.01 is 13 % on top). Never accepted, like a missing total
+    proposed; the reviewer sees the crop of what was read."""
     from intake.validate import PROPOSED
 
+    evidence = _evidence(inv)
+    if evidence is None:
+        return []
+    read, established = evidence[:2]
     a, t, s = established.get("total_amount"), read["total_tax"], read["amount_with_tax"]
     if a is None or t is None or s is None or a == 0 or a + t == s:
         return []

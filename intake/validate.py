@@ -591,8 +591,7 @@ def _check_item(values: dict[str, str], verdicts: dict[str, Verdict]) -> None:
             verdicts[name].back("format_ok")
 
     if amount is not None and tax is not None and rate is not None:
-        expected = (amount * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if abs(expected - tax) <= LINE_TAX_TOLERANCE:
+        if abs(tax_at(amount, rate) - tax) <= LINE_TAX_TOLERANCE:
             for name in ("amount", "tax", "tax_rate"):
                 verdicts[name].back("rate_ok")
         else:
@@ -611,6 +610,11 @@ def _check_item(values: dict[str, str], verdicts: dict[str, Verdict]) -> None:
         else:
             verdicts["quantity"].flag(Reason.SUM_MISMATCH)
             verdicts["unit_price"].flag(Reason.SUM_MISMATCH)
+
+
+def tax_at(amount: Decimal, rate: Decimal) -> Decimal:
+    """The tax on `amount` at `rate` (a fraction), to the cent, half up: what the invoicing software prints."""
+    return (amount * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _half_ulp(text: str) -> Decimal:
