@@ -42,6 +42,11 @@ LABELS = {
     "subtotal": label(r"(?:小\s*计|总\s*计)", "小总"),
 }
 
+# The signature row's labels, alone or run together (the 方 of 销售方 can be lost: seed 8734; older forms say 销货单位,
+# the 2010 specimen's 销货单位：（章）), which the run after 开票人 can reach when the drawer's own box read as nothing:
+# never the drawer.
+SIGNATURE_LABELS = re.compile(r"(?:[:：]?(?:开票人|收款人|复核人?|销售方?|销货单位|[（(]章[)）])[:：]?)+")
+
 _CAPITAL = re.compile(r"(?:[（(]\s*负数\s*[)）]|负)?[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正]{2,}")
 # The 小写 label of the 价税合计 figure.
 _SMALL_FIGURES_LABEL = re.compile(r"[（(]?小\s*写")
@@ -131,7 +136,7 @@ def read_page(page: Page) -> _PageRead:
     f["amount_with_tax"] = _figures(layout, words, make, taken={f["total_amount"].box, f["total_tax"].box} - {None})
     f["drawer"] = _drawer(layout, words, make)
     if is_ocr:
-        _second_reading(layout, inv, columns, words, width, height, make)
+        _second_reading(layout, inv, columns, words, width, height, make, page.unread_ink)
     # After the second reading: on a scan the seller's tax id it found is the seal's, whose remnants the 备注 box holds.
     f["remarks"] = _remarks(layout, words, width, height, make, scan=is_ocr, seal_id=f["seller_tax_id"].value)
     kind = _invoice_type(title, f["invoice_code"].value, f["invoice_number"].value)
@@ -152,8 +157,10 @@ def read_page(page: Page) -> _PageRead:
     return _PageRead("invoice", invoice=inv)
 
 
-def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: float, height: float, make) -> None:
-    """OCR pages: what the labels did not give, read by shape and position (see intake.ocrfields)."""
+def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: float, height: float, make,
+                    unread: list[tuple[float, float, float, float]] = ()) -> None:
+    """OCR pages: what the labels did not give, read by shape and position (see intake.ocrfields); `unread`: the
+    page's printer ink no detection found (Page.unread_ink)."""
     f = inv.fields
     limit = ocrfields.header_limit(layout, height, columns.y0 if columns is not None else None)
     skip = {f["machine_number"].value, f["check_code"].value} - {""}
@@ -165,10 +172,13 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
     if not f["machine_number"].value:
         f["machine_number"] = ocrfields.vote(machines, make) or f["machine_number"]
     if not f["machine_number"].value and (layout.find(LABELS["machine_number"], (0, 0, width, limit))
-                                          or ocrfields.unclaimed_machine_run(layout, limit, f)):
-        # Its label is printed, or a run of about twelve digits in the header no field took: a 机器编号 not read is not
-        # one not printed (seed 8036: the number offset onto the next row and misread there; 5314: 95728867014Q).
-        # Older forms print none (the real 2016 专票 photos): with neither, empty stands. No key field: it holds no invoice.
+                                          or ocrfields.unclaimed_machine_run(layout, limit, f, width)
+                                          or ocrfields.unread_run(unread, limit, width)):
+        # Its label is printed, or a run of about twelve digits in the header no field took, or printed ink there no
+        # detection found: a 机器编号 not read is not one not printed (seed 8036: the number offset onto the next row
+        # and misread there; 5314: 95728867014Q; 8610: printed small onto the table's top rule, label and number
+        # never detected). Older forms print none (the real 2016 专票 photos): with none of these, empty stands. No
+        # key field: it holds no invoice.
         f["machine_number"].flag(Reason.INCOMPLETE)
     if not f["check_code"].value:
         f["check_code"] = ocrfields.spaced_check_code(layout, limit, make) or f["check_code"]
@@ -446,7 +456,7 @@ def _figures(layout: Layout, words: Hit, make: FieldMaker, taken: set = frozense
 def _drawer(layout: Layout, words: Hit, make: FieldMaker) -> FieldValue:
     hits = [h for h in layout.find(LABELS["drawer"]) if h.y0 > words.y0]
     for hit in sorted(hits, key=lambda h: h.y0):
-        run = value_run(hit.tail, 2.0)
+        run = value_run([p for p in hit.tail if not SIGNATURE_LABELS.fullmatch(p.text.strip())], 2.0)
         if run:
             return make(normal.name(run[0].text), run[:1])
     return make("", [])

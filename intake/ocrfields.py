@@ -101,9 +101,16 @@ def header_numbers(layout: Layout, limit: float, skip: set[str]) -> tuple[Candid
     return codes, numbers, machines
 
 
-def unclaimed_machine_run(layout: Layout, limit: float, fields: dict[str, FieldValue]) -> bool:
+# Where the 机器编号 is printed: the header's left part, under the QR code (a fragment of it is looked for there only;
+# the date, the number and the 校验码 are on the right).
+MACHINE_NUMBER_SIDE = 0.4
+
+
+def unclaimed_machine_run(layout: Layout, limit: float, fields: dict[str, FieldValue], width: float) -> bool:
     """Whether the header band holds a run of 11-13 letters and digits, nearly all digits, that no header field took:
-    a 机器编号 misread (a letter for a digit, a digit lost or doubled), alone or behind a label misread past matching."""
+    a 机器编号 misread (a letter for a digit, a digit lost or doubled), alone or behind a label misread past matching;
+    or, on its left part, five to ten digits that are no part of a header field's value: a piece of one, the rest
+    unread (seeds 8638, 8670: 40567 and 67754389 of a number printed small onto the table's top rule)."""
     taken = {fields[n].value for n in ("invoice_code", "invoice_number", "check_code")} - {""}
     for p in layout.pieces:
         if p.cy >= limit:
@@ -112,7 +119,22 @@ def unclaimed_machine_run(layout: Layout, limit: float, fields: dict[str, FieldV
         for m in re.finditer(r"(?<![0-9A-Za-z])[0-9A-Za-z]{11,13}(?![0-9A-Za-z])", t):
             if sum(c.isdigit() for c in m.group(0)) >= 10 and m.group(0) not in taken:
                 return True
+        if (p.x0 + p.x1) / 2 < MACHINE_NUMBER_SIDE * width:
+            for m in re.finditer(r"(?<!\d)\d{5,10}(?!\d)", t):
+                if not any(m.group(0) in value for value in taken):
+                    return True
     return False
+
+
+# Printed ink no detection found, in the header's left half, shaped like a run of digits (a 12-digit 机器编号 is some
+# seven glyph heights long; a QR code is square, a speck short).
+UNREAD_RUN_MIN_LENGTH = 4.0
+
+
+def unread_run(unread: "list[tuple[float, float, float, float]]", limit: float, width: float) -> bool:
+    """Whether the header band's left half holds a line of printer ink no detection found (Page.unread_ink)."""
+    return any((y0 + y1) / 2 < limit and (x0 + x1) / 2 < 0.5 * width and x1 - x0 >= UNREAD_RUN_MIN_LENGTH * (y1 - y0)
+               for x0, y0, x1, y1 in unread)
 
 
 def vote(cands: Candidates, make) -> FieldValue | None:

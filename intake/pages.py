@@ -66,6 +66,9 @@ class Page:
     processed_image: "np.ndarray | None" = None
     # Same geometry, printer's ink only (form ink and rules painted out): where values are read from.
     content_image: "np.ndarray | None" = None
+    # Scans: (x0, y0, x1, y1) of line-shaped printer ink that no detection found, looked for again or not: printed,
+    # not read (a field whose value is not found may still be on the page: intake.fields).
+    unread_ink: list[tuple[float, float, float, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property

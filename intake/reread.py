@@ -35,10 +35,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FACT = "reread_agrees"
-# invoice_type comes from the title and the code, not from one box.
-FIELDS = tuple(n for n in KEY_FIELDS if n != "invoice_type")
-# Names are re-read even when accepted: nothing else checks them, and a dropped glyph can score 0.99.
-ALWAYS = frozenset({"buyer_name", "seller_name"})
+# Fields read again from other crops: the key fields but invoice_type (it comes from the title and the code, not
+# from one box), and the drawer, no key field but the one other field a scan's reading alone may accept.
+FIELDS = tuple(n for n in KEY_FIELDS if n != "invoice_type") + ("drawer",)
+# Names are re-read even when accepted: nothing else checks them, and a dropped glyph can score 0.99 (seed 8709: the
+# seal's removal cut 超 of the drawer 何红超 into 起, read at 0.9989).
+ALWAYS = frozenset({"buyer_name", "seller_name", "drawer"})
 REPLACEABLE_REASONS = frozenset({Reason.CHECKSUM_FAILED, Reason.FORMAT_INVALID, Reason.SUM_MISMATCH,
                                  Reason.WORDS_FIGURES_MISMATCH})
 CONFIRMING = frozenset({"checksum_ok", "sum_ok", "words_agree", "qr_agrees", "items_agree"})

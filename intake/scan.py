@@ -199,14 +199,15 @@ def uncovered_ink(content: np.ndarray, quads: list[np.ndarray]) -> list[tuple[in
 
 
 def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.ndarray,
-                      quads: list[np.ndarray]) -> list[np.ndarray]:
+                      quads: list[np.ndarray]) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]]]:
     """Boxes for printer ink the page's detection left uncovered, found by detecting again on a band around each blob,
     in both views, the one whose boxes span more of the blob kept: the printer-ink view finds a name printed onto a
     form rule, which keeps the rule across its glyphs in the detection view, where the band fails as the page did
     (generated seed 8024); the detection view finds a faint phone-photo line whole where the ink view thinned it to
-    a part (seed 5030's machine number)."""
+    a part (seed 5030's machine number). Returns the boxes found and the blobs none was found for (x0, y0, x1, y1)."""
     height, width = content.shape[:2]
     found: list[np.ndarray] = []
+    unread: list[tuple[float, float, float, float]] = []
     boxes = [_box(q) for q in quads]
     for bx, by, bw, bh in uncovered_ink(content, quads):
         x0, x1 = max(0, bx - 4 * bh), min(width, bx + bw + 4 * bh)
@@ -225,7 +226,9 @@ def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.nda
                 best = new
         found += best
         boxes += [_box(q) for q in best]
-    return found
+        if not best:
+            unread.append((float(bx), float(by), float(bx + bw), float(by + bh)))
+    return found, unread
 
 
 def _width_covered(quads: list[np.ndarray]) -> float:
@@ -279,9 +282,11 @@ def unwanted(boxes: list[tuple[float, float, float, float]], texts: dict[int, tu
     return out
 
 
-def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float], views: "Views | None" = None) -> list:
-    """OCR lines of one cleaned image; vertical and speck boxes are not read, the 密码区 costs one recognised line (to
-    confirm it), not four, and the parties' address and bank-account lines none (`read_needed`).
+def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, float],
+              views: "Views | None" = None) -> tuple[list[TextLine], list[tuple[float, float, float, float]]]:
+    """OCR lines of one cleaned image, and the printer ink no detection found (with `views`: `recover_uncovered`);
+    vertical and speck boxes are not read, the 密码区 costs one recognised line (to confirm it), not four, and the
+    parties' address and bank-account lines none (`read_needed`).
 
     With `views`, boxes are found on `image` (= views.detect) and each read from the content view when it is a
     value, else from the detection view (form labels intact, rules and seal gone)."""
@@ -289,8 +294,10 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
 
     t = time.perf_counter()
     quads = engine.detect(image)
+    unread: list[tuple[float, float, float, float]] = []
     if views is not None and RECOVER_UNCOVERED:
-        quads = list(quads) + recover_uncovered(engine, image, views.content, quads)
+        recovered, unread = recover_uncovered(engine, image, views.content, quads)
+        quads = list(quads) + recovered
     timings["detection"] = timings.get("detection", 0.0) + time.perf_counter() - t
 
     t = time.perf_counter()
@@ -318,7 +325,7 @@ def read_page(image: np.ndarray, engine: "PaddleEngine", timings: dict[str, floa
         lines = [text_line(q, text, score)
                  for q, v, (text, score) in zip(quads, values, texts) if text.strip() and (v or not form_mark(text))]
     timings["recognition"] = timings.get("recognition", 0.0) + time.perf_counter() - t
-    return lines
+    return lines, unread
 
 
 def warm_up(settings: Settings) -> None:
@@ -343,7 +350,7 @@ def read_scanned_pages(pages: list[Page], settings: Settings, timings: dict[str,
         views = clean_views(page, settings, engine, content=SEPARATE_INK)
         image = views.detect
         timings["cleanup"] = timings.get("cleanup", 0.0) + time.perf_counter() - t
-        page.lines = read_page(image, engine, timings, views if views.separated else None)
+        page.lines, page.unread_ink = read_page(image, engine, timings, views if views.separated else None)
         # The second look (intake.reread) crops from here: the page as printed, not the views the first read saw,
         # so that its agreement is some evidence (reading the content view twice repeats the first read's errors).
         page.processed_image = views.page if views.separated else image

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from intake.capital import as_printed, words_to_amount
+from intake.fields import SIGNATURE_LABELS
 from intake.invoice import DIGITAL_TYPES, FIELDS, ITEM_FIELDS, Invoice, InvoiceType, Reason
 from intake.names import is_fragment
 
@@ -74,8 +75,6 @@ TAX_SUM_TOLERANCE_MAX = Decimal("0.06")
 MONEY_FIELDS = ("total_amount", "total_tax", "amount_with_tax")
 # Marks a total proposed as the difference of the two others read (intake.reread): no check may lean on it.
 PROPOSED = "from_difference"
-# The signature row's labels, which a drawer read off its box can be.
-SIGNATURE_LABELS = re.compile(r"[:：]?(?:开票人|收款人|复核人?|销售方|[（(]章[)）])[:：]?")
 # Characters of the 密码区 cipher block: a name containing them has swallowed cipher text.
 CIPHER_CHARS = re.compile(r"[<>*/+]")
 # The 大写 amount read where a name should be: no name is made of capital numerals alone.

@@ -556,6 +556,48 @@ def test_a_machine_number_after_a_garbled_label_is_read_and_one_not_read_is_not_
     assert (machine.value, machine.reasons) == ("", ["incomplete"])
     # No label, no such run: a form that prints none (the real 2016 专票 photos).
     assert read_page(_page(body)).invoice.fields["machine_number"].reasons == []
+    # Five to ten digits on the header's left, part of no header field: a piece of it, the rest unread (8638, 8670).
+    numbered = body + [("发票号码：12345678", (1500, 110, 1900, 150), 0.99)]
+    for piece in ("40567", "67754389"):
+        machine = read_page(_page(numbered + [(piece, (300, 170, 360, 190), 0.84)])).invoice.fields["machine_number"]
+        assert (machine.value, machine.reasons) == ("", ["incomplete"])
+    # A piece of the code (its second print split), or digits on the right: nothing said.
+    for piece, box in (("91130", (300, 170, 360, 190)), ("40567", (1300, 170, 1360, 190))):
+        assert read_page(_page(numbered + [(piece, box, 0.84)])).invoice.fields["machine_number"].reasons == []
+
+
+def test_printed_ink_no_detection_found_in_the_header_keeps_an_unread_machine_number_from_being_unprinted():
+    """Seed 8610: number and label printed small onto the table's top rule, neither detected; the page's unread ink
+    (intake.scan.recover_uncovered found no box for it) is the sign that something is printed there."""
+    import dataclasses
+
+    from intake.fields import read_page
+
+    page = _page([line for line in _BODY if not line[0].startswith("机器编号")])
+    assert read_page(page).invoice.fields["machine_number"].reasons == []
+    run = (230.0, 182.0, 345.0, 195.0)  # a line of ink some nine heights long, in the header's left half
+    machine = read_page(dataclasses.replace(page, unread_ink=[run])).invoice.fields["machine_number"]
+    assert (machine.value, machine.reasons) == ("", ["incomplete"])
+    # Not a speck, a square (the QR code), the right half, or below the header: none of them says so.
+    for ink in [(230.0, 182.0, 260.0, 195.0), (150.0, 40.0, 258.0, 144.0), (1300.0, 182.0, 1415.0, 195.0),
+                (230.0, 800.0, 345.0, 813.0)]:
+        assert read_page(dataclasses.replace(page, unread_ink=[ink])).invoice.fields["machine_number"].reasons == []
+
+
+def test_the_signature_row_labels_are_never_the_drawer():
+    """Seed 8734: the drawer's box read as nothing, and the run after 开票人 reached 销售方 read without its 方: 销售 was
+    accepted as the drawer."""
+    from intake.fields import read_page
+
+    words = [("价税合计（大写）", (100, 760, 400, 800), 0.99), ("壹佰圆整", (450, 760, 700, 800), 0.99)]
+    signature = [("开票人：", (753, 857, 823, 889), 0.96), ("销售", (1039, 869, 1084, 885), 0.999)]
+    drawer = read_page(_page(_BODY + words + signature)).invoice.fields["drawer"]
+    assert drawer.value == ""
+    drawer = read_page(_page(_BODY + words + signature + [("曹磊磊", (840, 864, 905, 895), 0.99)])).invoice.fields["drawer"]
+    assert drawer.value == "曹磊磊"
+    # Run together, in an older form's words (the 2010 specimen).
+    signature[1] = ("销货单位：（章）", (1039, 869, 1200, 885), 0.9)
+    assert read_page(_page(_BODY + words + signature)).invoice.fields["drawer"].value == ""
 
 
 def test_remarks_on_a_scan_leave_out_the_rules_the_margins_last_glyph_and_the_seals_tax_id():
