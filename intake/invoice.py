@@ -98,6 +98,9 @@ KEY_FIELDS: tuple[str, ...] = (
     "amount_with_tax",
 )
 
+# The 合计 row's figures and the 价税合计 figure: amount + tax = total with tax.
+MONEY_FIELDS: tuple[str, ...] = ("total_amount", "total_tax", "amount_with_tax")
+
 # Each party's name and the tax id it goes with.
 PARTIES: tuple[tuple[str, str], ...] = (("buyer_name", "buyer_tax_id"), ("seller_name", "seller_tax_id"))
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from intake import normal
 from intake.fields import read_page
-from intake.invoice import KEY_FIELDS, FieldValue, Invoice, Reason, Source, Status
+from intake.invoice import KEY_FIELDS, MONEY_FIELDS, FieldValue, Invoice, Reason, Source, Status
 from intake.pages import Page, PageKind, TextLine
 from intake.settings import Settings
 
@@ -373,7 +373,7 @@ def _evidence(inv: Invoice) -> "tuple[dict, dict, Decimal | None, str | None, De
     from intake.validate import _money
 
     f = inv.fields
-    names = ("total_amount", "total_tax", "amount_with_tax")
+    names = MONEY_FIELDS
     # Scans only: figures read here, or filled from the QR where the page lost them (ocrfields.fill_from_qr).
     if any(f[n].source not in (Source.OCR, Source.QR) for n in names if f[n].value):
         return None
@@ -419,7 +419,7 @@ def _repair(inv: Invoice) -> list[str]:
         return []
     read, established, words, qr_field, qr_value = evidence
     f = inv.fields
-    names = ("total_amount", "total_tax", "amount_with_tax")
+    names = MONEY_FIELDS
     if len(established) < 2 and qr_field is not None and read[qr_field] not in (None, qr_value):
         # The QR's amount closes amount + tax = total with the two other figures as read: the printed page agrees
         # with its QR and the one figure that did not was misread (an altered page would not close). A total with
@@ -480,7 +480,7 @@ def _points_restored(inv: Invoice) -> list[str]:
 
     from intake.validate import _money
 
-    names = ("total_amount", "total_tax", "amount_with_tax")
+    names = MONEY_FIELDS
     if any(inv.fields[n].source != Source.OCR for n in names if inv.fields[n].value):
         return []
     field, amount = _qr_amount(inv)
@@ -514,7 +514,7 @@ def _propose_missing(inv: Invoice, read: dict) -> list[str]:
     from intake.validate import PROPOSED
 
     f = inv.fields
-    names = ("total_amount", "total_tax", "amount_with_tax")
+    names = MONEY_FIELDS
     missing = [n for n in names if read[n] is None and not f[n].value]
     if len(missing) != 1:
         return []

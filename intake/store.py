@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.invoice import FIELDS, ITEM_FIELDS, READING_REASONS, FieldValue, Invoice, Status
+from intake.invoice import FIELDS, ITEM_FIELDS, MONEY_FIELDS, READING_REASONS, FieldValue, Invoice, Status
 from intake.normal import to_decimal
 from intake.schema import (
     Document,
@@ -22,7 +22,6 @@ from intake.schema import (
     TaskState,
 )
 
-MONEY_FIELDS = ("total_amount", "total_tax", "amount_with_tax")
 TEXT_COLUMNS = tuple(f for f in FIELDS if f not in MONEY_FIELDS and f != "issue_date")
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from intake.capital import as_printed, words_to_amount
 from intake.fields import SIGNATURE_LABELS
-from intake.invoice import DIGITAL_TYPES, FIELDS, ITEM_FIELDS, Invoice, InvoiceType, Reason
+from intake.invoice import DIGITAL_TYPES, FIELDS, ITEM_FIELDS, MONEY_FIELDS, Invoice, InvoiceType, Reason
 from intake.names import is_fragment
 
 T = InvoiceType
@@ -72,7 +72,6 @@ LINE_TAX_TOLERANCE = Decimal("0.01")
 TAX_SUM_TOLERANCE_PER_LINE = Decimal("0.01")
 TAX_SUM_TOLERANCE_MAX = Decimal("0.06")
 
-MONEY_FIELDS = ("total_amount", "total_tax", "amount_with_tax")
 # Marks a total proposed as the difference of the two others read (intake.reread): no check may lean on it.
 PROPOSED = "from_difference"
 # Characters of the 密码区 cipher block: a name containing them has swallowed cipher text.

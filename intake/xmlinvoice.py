@@ -23,7 +23,7 @@ from typing import Any
 
 from intake import normal
 from intake.errors import CorruptFileError, NotAnInvoiceError
-from intake.invoice import FIELDS, ITEM_FIELDS, FieldValue, Invoice, InvoiceType, Source
+from intake.invoice import FIELDS, ITEM_FIELDS, MONEY_FIELDS, FieldValue, Invoice, InvoiceType, Source
 from intake.pages import Page, PageKind
 
 # A DTD is the door to entity expansion (billion laughs); no invoice XML needs one.
@@ -250,7 +250,7 @@ def _normal_field(name: str, raw: str) -> str:
         return normal.name(raw)
     if name in ("buyer_tax_id", "seller_tax_id"):
         return normal.tax_id(raw)
-    if name in ("total_amount", "total_tax", "amount_with_tax"):
+    if name in MONEY_FIELDS:
         return normal.money(raw)
     if name == "amount_in_words":
         return re.sub(r"\s+", "", raw)
