@@ -72,6 +72,7 @@ def second_look(invoices: list[Invoice], pages: list[Page], settings: Settings) 
             work.append((inv, page, targets))
     crops += _look_again(work, settings) if work else 0
     for inv, _page in scanned:
+        _repair(inv)  # what the second reading established may compute a total proposed before it
         propose_by_rate(inv)
         validate(inv)
         score(inv, settings)
@@ -358,9 +359,74 @@ def identifiers_from_qr(inv: Invoice) -> list[str]:
 
 
 def repair_totals(inv: Invoice) -> list[str]:
-    """Points the recognizer lost put back (where the QR says), then the totals repaired from their confirmations."""
-    restored = _points_restored(inv)
-    return restored + [n for n in _repair(inv) if n not in restored]
+    """Points the recognizer lost put back (where the QR says), a figure read into another total's place moved to
+    its own, then the totals repaired from their confirmations."""
+    changed = _points_restored(inv)
+    changed += [n for n in _misplaced(inv) if n not in changed]
+    return changed + [n for n in _repair(inv) if n not in changed]
+
+
+def _misplaced(inv: Invoice) -> list[str]:
+    """One total not found and another place holding its figure: on phone photos the 合计 row's figures fall into
+    the wrong column. With the QR's pre-tax amount as the amount:
+    - the amount's place holds the tax: QR amount + that figure = the total with tax read or its words (seed 8738:
+      10.61 read as the amount, 117.92 in the QR, 128.53 read as the total): the three close, each from its own
+      source, as _repair's QR closing asks;
+    - the amount's place holds the total with tax, nothing read where that is: the figure less the QR's amount is
+      exactly the tax of that amount at a VAT rate, to the cent (seed 8754: 795012.97 read, 729369.70 in the QR, the
+      difference 9 % of it); the tax is computed;
+    - the total's place holds the tax: the figure is exactly the tax of the QR's amount at a VAT rate, to the cent
+      (seed 8622: 76353.25 where the total should be, 6 % of 1272554.14; no total is a few percent of its amount), and
+      the words, if read, say amount + that figure; the total is then computed from the two.
+    Returns the fields changed; validate and score judge the result like any other reading."""
+    from intake.capital import words_to_amount
+    from intake.validate import _money
+
+    f = inv.fields
+    names = MONEY_FIELDS
+    if any(f[n].source not in (Source.OCR, Source.QR) for n in names if f[n].value) or f["total_tax"].value:
+        return []
+    qr_field, a = _qr_amount(inv)
+    if qr_field != "total_amount" or not a:
+        return []
+    read = {n: _money(f[n].value) for n in names}
+    words = words_to_amount(f["amount_in_words"].value) if f["amount_in_words"].value else None
+    old_a, old_s = f["total_amount"], f["amount_with_tax"]
+    x = read["total_amount"]
+    if x is not None and x != a and x > 0 and any(s is not None and a + x == s for s in (read["amount_with_tax"], words)):
+        f["total_tax"] = FieldValue(value=old_a.value, source=Source.OCR, raw_confidence=old_a.raw_confidence,
+                                    box=old_a.box, page=old_a.page)
+        f["total_amount"] = FieldValue(value=f"{a:.2f}", source=Source.QR, raw_confidence=1.0, page=old_a.page)
+        changed = ["total_amount", "total_tax"]
+        if read["amount_with_tax"] is None:
+            f["amount_with_tax"] = FieldValue(value=f"{words:.2f}", source=Source.COMPUTED,
+                                              raw_confidence=COMPUTED_CONFIDENCE, box=old_s.box, page=old_s.page)
+            changed.append("amount_with_tax")
+        log.info("合计: %s read as the amount is the tax; the QR's amount %s closes the sum", x, a)
+        return changed
+    if (x is not None and x > a and read["amount_with_tax"] is None and (words is None or words == x)
+            and _rate_of(a, x - a) is not None):
+        f["amount_with_tax"] = FieldValue(value=old_a.value, source=Source.OCR, raw_confidence=old_a.raw_confidence,
+                                          box=old_a.box, page=old_a.page)
+        f["total_amount"] = FieldValue(value=f"{a:.2f}", source=Source.QR, raw_confidence=1.0, page=old_a.page)
+        f["total_tax"] = FieldValue(value=f"{x - a:.2f}", source=Source.COMPUTED, raw_confidence=COMPUTED_CONFIDENCE,
+                                    page=old_a.page)
+        log.info("合计: %s read as the amount is the total with tax: %s on the QR's amount %s", x, x - a, a)
+        return ["total_amount", "total_tax", "amount_with_tax"]
+    x = read["amount_with_tax"]
+    if (x is not None and 0 < x < a and read["total_amount"] in (None, a) and (words is None or words == a + x)
+            and _rate_of(a, x) is not None):
+        f["total_tax"] = FieldValue(value=old_s.value, source=Source.OCR, raw_confidence=old_s.raw_confidence,
+                                    box=old_s.box, page=old_s.page)
+        f["amount_with_tax"] = FieldValue(value=f"{a + x:.2f}", source=Source.COMPUTED,
+                                          raw_confidence=COMPUTED_CONFIDENCE, page=old_s.page)
+        changed = ["total_tax", "amount_with_tax"]
+        if read["total_amount"] is None:
+            f["total_amount"] = FieldValue(value=f"{a:.2f}", source=Source.QR, raw_confidence=1.0, page=old_a.page)
+            changed.insert(0, "total_amount")
+        log.info("合计: %s read as the total is the tax of the QR's amount %s", x, a)
+        return changed
+    return []
 
 
 def _evidence(inv: Invoice) -> "tuple[dict, dict, Decimal | None, str | None, Decimal | None] | None":
@@ -372,12 +438,17 @@ def _evidence(inv: Invoice) -> "tuple[dict, dict, Decimal | None, str | None, De
     from intake.capital import words_to_amount
     from intake.validate import _money
 
+    from intake.validate import PROPOSED
+
     f = inv.fields
     names = MONEY_FIELDS
+    # A total proposed earlier (the difference of two read) counts as not read: what the second reading established
+    # since may compute it (seed 8711: the amount and the total each confirmed once read again, the tax stayed proposed).
+    proposed = {n for n in names if PROPOSED in f[n].support}
     # Scans only: figures read here, or filled from the QR where the page lost them (ocrfields.fill_from_qr).
-    if any(f[n].source not in (Source.OCR, Source.QR) for n in names if f[n].value):
+    if any(f[n].source not in (Source.OCR, Source.QR) for n in names if f[n].value and n not in proposed):
         return None
-    read = {n: _money(f[n].value) for n in names}
+    read = {n: _money(f[n].value) if n not in proposed else None for n in names}
     if None not in read.values() and read["total_amount"] + read["total_tax"] == read["amount_with_tax"]:
         return None
     sources: dict[str, list[Decimal]] = {n: [read[n]] if read[n] is not None else [] for n in names}
@@ -403,6 +474,13 @@ def _evidence(inv: Invoice) -> "tuple[dict, dict, Decimal | None, str | None, De
             # copy, established alone (seed 7063: the QR's amount and the figure with tax its words confirm give the
             # tax the page lost, which was proposed at an even chance before).
             established[n] = read[n]
+    a, s = established.get("total_amount"), read["amount_with_tax"]
+    if (a is not None and s is not None and "amount_with_tax" not in established and read["total_tax"] is None
+            and words in (None, s) and _rate_of(a, s - a) is not None):
+        # The total with tax read, no tax: that it is the established amount plus a VAT rate's tax of it, to the cent,
+        # is its second source (seed 8610: 1795.26 on 1588.73 from the QR, 13 %); a misread total is no rate's. Not
+        # against words that say another total.
+        established["amount_with_tax"] = s
     return read, established, words, qr_field, qr_value
 
 
@@ -535,16 +613,29 @@ def _propose_missing(inv: Invoice, read: dict) -> list[str]:
     return [n]
 
 
-def _fits_a_rate(amount: "Decimal", tax: "Decimal") -> bool:
+def _rate_of(amount: "Decimal", tax: "Decimal") -> str | None:
+    """The VAT rate (percent, as validate.RATES spells it) whose tax on `amount` is `tax` to the cent; None if none is
+    (0 % is none: no figure is told apart by it)."""
+    from decimal import Decimal
+
+    from intake.validate import RATES, tax_at
+
+    if amount <= 0 or tax <= 0:
+        return None
+    return next((r for r in sorted(RATES, key=float) if r != "0" and tax_at(amount, Decimal(r) / 100) == tax), None)
+
+
+def _fits_a_rate(amount: "Decimal", tax: "Decimal", exact: bool = False) -> bool:
     """Whether `tax` is `amount` at one of the rates VAT has had, to the cent and a line's rounding or so (each line's
-    tax is rounded on its own: validate's TAX_SUM_TOLERANCE_MAX)."""
+    tax is rounded on its own: validate's TAX_SUM_TOLERANCE_MAX); `exact`: to the cent."""
     from decimal import Decimal
 
     from intake.validate import RATES, TAX_SUM_TOLERANCE_MAX, tax_at
 
     if (tax < 0) != (amount < 0) and tax != 0:
         return False
-    return any(abs(tax_at(abs(amount), Decimal(r) / 100) - abs(tax)) <= TAX_SUM_TOLERANCE_MAX for r in RATES)
+    tolerance = 0 if exact else TAX_SUM_TOLERANCE_MAX
+    return any(abs(tax_at(abs(amount), Decimal(r) / 100) - abs(tax)) <= tolerance for r in RATES)
 
 
 def propose_by_rate(inv: Invoice) -> list[str]:
@@ -563,6 +654,10 @@ def propose_by_rate(inv: Invoice) -> list[str]:
     if a is None or t is None or s is None or a == 0 or a + t == s:
         return []
     tax_fits, difference_fits = _fits_a_rate(a, t), _fits_a_rate(a, s - a)
+    if tax_fits and difference_fits:
+        # Both within a rounding of some rate's tax: the one that is it to the cent, if one is (seed 8667: tax read
+        # 3192.13, the total less the amount 3192.11, 13 % of 24554.69 to the cent).
+        tax_fits, difference_fits = _fits_a_rate(a, t, exact=True), _fits_a_rate(a, s - a, exact=True)
     if tax_fits == difference_fits:
         return []  # both are some rate's tax, or neither: no telling which figure is off
     n, value = ("total_tax", s - a) if difference_fits else ("amount_with_tax", a + t)

@@ -110,6 +110,88 @@ def test_a_tax_lost_beside_an_amount_filled_from_the_qr_and_a_total_its_words_co
     assert inv.fields["total_tax"].support == ["from_difference"]
 
 
+def test_a_tax_read_into_the_amounts_place_is_moved_when_the_qr_amount_closes_the_sum_with_it():
+    # Seed 8738: 10.61 read as the amount, the tax not found, 128.53 read as the total; the QR says 117.92.
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    qr = "01,01,5000182520,10904871,117.92,20180331,,A41C,"
+    inv = ocr_invoice({"total_amount": "10.61", "amount_with_tax": "128.53"}, qr=qr)
+    assert repair_totals(inv) == ["total_amount", "total_tax"]
+    assert [(inv.get(n), inv.fields[n].source) for n in ("total_amount", "total_tax", "amount_with_tax")] == [
+        ("117.92", Source.QR), ("10.61", Source.OCR), ("128.53", Source.OCR)]
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert all(inv.fields[n].status == "accepted" for n in ("total_amount", "total_tax", "amount_with_tax"))
+    # The figure does not close the QR's amount to the total read: left as read.
+    inv = ocr_invoice({"total_amount": "10.61", "amount_with_tax": "128.55"}, qr=qr)
+    assert repair_totals(inv) == []
+    assert (inv.get("total_amount"), inv.get("total_tax")) == ("10.61", "")
+
+
+def test_a_total_read_into_the_amounts_place_is_moved_when_it_is_the_qr_amount_and_a_rates_tax_to_the_cent():
+    # Seed 8754: 795012.97 read as the amount, nothing where the tax and the total are, the words cut (柒拾玖万伍);
+    # the QR says 729369.70, and 795012.97 is that plus 9 % of it, to the cent.
+    qr = "01,01,1100232120,69639549,729369.7,20230604,,9CBF,"
+    inv = ocr_invoice({"total_amount": "795012.97", "amount_in_words": "柒拾玖万伍"}, qr=qr)
+    assert repair_totals(inv) == ["total_amount", "total_tax", "amount_with_tax"]
+    assert [(inv.get(n), inv.fields[n].source) for n in ("total_amount", "total_tax", "amount_with_tax")] == [
+        ("729369.70", Source.QR), ("65643.27", Source.COMPUTED), ("795012.97", Source.OCR)]
+    # A cent off: no rate gives it; left as read.
+    inv = ocr_invoice({"total_amount": "795012.98"}, qr=qr)
+    assert repair_totals(inv) == []
+    assert (inv.get("total_amount"), inv.get("total_tax")) == ("795012.98", "")
+
+
+def test_a_tax_read_into_the_totals_place_is_moved_when_it_is_a_rates_tax_of_the_qr_amount_to_the_cent():
+    # Seed 8622: the amount filled from the QR (1272554.14), 76353.25 read where the total with tax is (6 % of the
+    # amount, to the cent), the tax's place and the words empty. The total is computed.
+    qr = "01,04,1200193630,57619395,1272554.14,20200208,28616650571239996437,C049,"
+    inv = ocr_invoice({"total_amount": "1272554.14", "amount_with_tax": "76353.25"}, qr=qr)
+    inv.fields["total_amount"].source = Source.QR
+    assert repair_totals(inv) == ["total_tax", "amount_with_tax"]
+    assert [(inv.get(n), inv.fields[n].source) for n in ("total_tax", "amount_with_tax")] == [
+        ("76353.25", Source.OCR), ("1348907.39", Source.COMPUTED)]
+    # A cent off any rate's tax (a misread digit, or a total really that small): not moved.
+    inv = ocr_invoice({"total_amount": "1272554.14", "amount_with_tax": "76353.26"}, qr=qr)
+    inv.fields["total_amount"].source = Source.QR
+    repair_totals(inv)
+    assert (inv.get("total_tax"), inv.get("amount_with_tax")) == ("", "76353.26")
+    # Words that say another total: not moved either.
+    inv = ocr_invoice({"total_amount": "1272554.14", "amount_with_tax": "76353.25", "amount_in_words": "壹佰圆整"}, qr=qr)
+    inv.fields["total_amount"].source = Source.QR
+    repair_totals(inv)
+    assert inv.get("total_tax") == ""
+
+
+def test_a_total_read_that_is_the_qr_amount_plus_a_rates_tax_to_the_cent_gives_the_tax_lost():
+    # Seed 8610: the amount filled from the QR (1588.73), the total read once (1795.26), its words and the tax lost:
+    # 1795.26 is 1588.73 at 13 % to the cent, a second source for it; the tax is computed, not only proposed.
+    qr = "01,01,3300233530,63122524,1588.73,20240815,,7313,"
+    inv = ocr_invoice({"total_amount": "1588.73", "amount_with_tax": "1795.26"}, qr=qr)
+    inv.fields["total_amount"].source = Source.QR
+    assert repair_totals(inv) == ["total_tax"]
+    tax = inv.fields["total_tax"]
+    assert (tax.value, tax.source, tax.support) == ("206.53", Source.COMPUTED, [])
+    # Several lines' rounding (or a misread total): no rate's tax to the cent, the difference only proposed.
+    inv = ocr_invoice({"total_amount": "1588.73", "amount_with_tax": "1795.28"}, qr=qr)
+    inv.fields["total_amount"].source = Source.QR
+    assert repair_totals(inv) == ["total_tax"]
+    assert inv.fields["total_tax"].support == ["from_difference"]
+
+
+def test_a_tax_proposed_is_computed_once_the_second_reading_establishes_the_two_others():
+    # Seed 8711: the tax proposed while the total had one source; its words read whole later confirm it.
+    inv = ocr_invoice({**TOTALS, "total_tax": "", "amount_in_words": "", "amount_with_tax": "167111.38"}, qr=QR_PRE_TAX)
+    assert repair_totals(inv) == ["total_tax"]
+    assert inv.fields["total_tax"].support == ["from_difference"]
+    inv.fields["amount_with_tax"].value, inv.fields["amount_in_words"].value = TOTALS["amount_with_tax"], TOTALS["amount_in_words"]
+    assert repair_totals(inv) == ["total_tax"]
+    tax = inv.fields["total_tax"]
+    assert (tax.value, tax.source, tax.support) == ("19225.20", Source.COMPUTED, [])
+
+
 def test_one_source_per_total_is_not_enough():
     # Words agree with the total, but nothing but the misread itself speaks for the amount or the tax.
     inv = ocr_invoice({**TOTALS, "total_tax": "20.00"})
@@ -148,6 +230,11 @@ def test_the_figure_that_is_no_rates_tax_is_the_one_proposed_when_the_amount_is_
     assert propose_by_rate(ocr_invoice({**values, "total_tax": "83.73"}, qr=qr)) == []  # 6 %; the difference 13 %
     # The amount read alone (no QR) is not established: nothing proposed.
     assert propose_by_rate(ocr_invoice(values)) == []
+    # Both within a rounding of 13 %, only the difference to the cent (seed 8667: 3192.13 read, 3192.11 it is).
+    qr = "01,04,3700181330,75224553,24554.69,20180327,30328077334050429475,6752,"
+    inv = ocr_invoice({"total_amount": "24554.69", "total_tax": "3192.13", "amount_with_tax": "27746.80"}, qr=qr)
+    assert propose_by_rate(inv) == ["total_tax"]
+    assert (inv.get("total_tax"), inv.fields["total_tax"].support) == ("3192.11", ["from_difference"])
 
 
 def test_a_total_lost_and_the_amount_read_as_it_are_put_right_by_the_qr_and_the_words():
