@@ -162,7 +162,7 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
     """OCR pages: what the labels did not give, read by shape and position (see intake.ocrfields); `unread`: the
     page's printer ink no detection found (Page.unread_ink)."""
     f = inv.fields
-    limit = ocrfields.header_limit(layout, height, columns.y0 if columns is not None else None)
+    limit = ocrfields.header_limit(layout, height, columns.y0 if columns is not None else None, words.y0)
     skip = {f["machine_number"].value, f["check_code"].value} - {""}
     codes, numbers, machines = ocrfields.header_numbers(layout, limit, skip)
     if not f["invoice_code"].value:

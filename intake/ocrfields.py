@@ -62,15 +62,16 @@ def digit_text(text: str) -> str:
     return t
 
 
-def header_limit(layout: Layout, height: float, columns_y0: float | None) -> float:
-    """Bottom of the header band: above the first tax-id row (or a quarter of the page)."""
-    limit = 0.27 * height
-    if columns_y0 is not None:
-        limit = min(limit, columns_y0)
-    ids = [p for p in layout.pieces if p.cy < limit and _tax_id_of(p)]
+def header_limit(layout: Layout, height: float, columns_y0: float | None, words_y0: float) -> float:
+    """Bottom of the header band: above the first tax-id row over the item table (the buyer's; over the 价税合计 row
+    when the table's columns were not found, the seller's being under it), else above the table or a quarter of the
+    page. Not a quarter of the page when the buyer's row is found: a phone photo's sheet can sit low in the picture
+    (seed 5362: the 机器编号 row at 30 % of the height, above the buyer's, was left out)."""
+    bound = columns_y0 if columns_y0 is not None else words_y0
+    ids = [p for p in layout.pieces if p.cy < bound and _tax_id_of(p)]
     if ids:
-        limit = min(limit, min(p.y0 for p in ids) - 0.5 * layout.char_height)
-    return limit
+        return min(bound, min(p.y0 for p in ids) - 0.5 * layout.char_height)
+    return min(bound, 0.27 * height)
 
 
 Candidates = list[tuple[str, Piece]]

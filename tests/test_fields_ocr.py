@@ -566,6 +566,20 @@ def test_a_machine_number_after_a_garbled_label_is_read_and_one_not_read_is_not_
         assert read_page(_page(numbered + [(piece, box, 0.84)])).invoice.fields["machine_number"].reasons == []
 
 
+def test_the_header_reaches_down_to_the_buyers_row_when_the_sheet_sits_low_in_the_picture():
+    """Seed 5362: a phone photo's sheet starts a fifth of the way down; the 机器编号 row (its label read 器编号) lay
+    below a quarter of the picture's height, where the header band ended, and the number was accepted as unprinted."""
+    from intake.fields import read_page
+
+    low = [("增值税普通发票", (700, 240, 1300, 300), 0.99), ("发票代码：1200192330", (1500, 250, 1900, 290), 0.99),
+           ("器编号：370779485610", (360, 350, 600, 410), 0.97),
+           ("纳税人识别号：911201166G4DTWH240", (100, 440, 800, 480), 0.99),
+           ("货物或应税劳务、服务名称", (100, 560, 500, 600), 0.99), ("金额", (1400, 560, 1500, 600), 0.99),
+           ("税率", (1550, 560, 1650, 600), 0.99), ("税额", (1750, 560, 1850, 600), 0.99),
+           ("合计", (300, 900, 420, 950), 0.99)]
+    assert read_page(_page(low)).invoice.fields["machine_number"].value == "370779485610"
+
+
 def test_printed_ink_no_detection_found_in_the_header_keeps_an_unread_machine_number_from_being_unprinted():
     """Seed 8610: number and label printed small onto the table's top rule, neither detected; the page's unread ink
     (intake.scan.recover_uncovered found no box for it) is the sign that something is printed there."""
