@@ -394,35 +394,26 @@ def _misplaced(inv: Invoice) -> list[str]:
     old_a, old_s = f["total_amount"], f["amount_with_tax"]
     x = read["total_amount"]
     if x is not None and x != a and x > 0 and any(s is not None and a + x == s for s in (read["amount_with_tax"], words)):
-        f["total_tax"] = FieldValue(value=old_a.value, source=Source.OCR, raw_confidence=old_a.raw_confidence,
-                                    box=old_a.box, page=old_a.page)
-        f["total_amount"] = FieldValue(value=f"{a:.2f}", source=Source.QR, raw_confidence=1.0, page=old_a.page)
+        f["total_tax"], f["total_amount"] = _moved(old_a), _from_qr(a, old_a.page)
         changed = ["total_amount", "total_tax"]
         if read["amount_with_tax"] is None:
-            f["amount_with_tax"] = FieldValue(value=f"{words:.2f}", source=Source.COMPUTED,
-                                              raw_confidence=COMPUTED_CONFIDENCE, box=old_s.box, page=old_s.page)
+            f["amount_with_tax"] = _computed(words, old_s.page, old_s.box)
             changed.append("amount_with_tax")
         log.info("合计: %s read as the amount is the tax; the QR's amount %s closes the sum", x, a)
         return changed
     if (x is not None and x > a and read["amount_with_tax"] is None and (words is None or words == x)
             and _rate_of(a, x - a) is not None):
-        f["amount_with_tax"] = FieldValue(value=old_a.value, source=Source.OCR, raw_confidence=old_a.raw_confidence,
-                                          box=old_a.box, page=old_a.page)
-        f["total_amount"] = FieldValue(value=f"{a:.2f}", source=Source.QR, raw_confidence=1.0, page=old_a.page)
-        f["total_tax"] = FieldValue(value=f"{x - a:.2f}", source=Source.COMPUTED, raw_confidence=COMPUTED_CONFIDENCE,
-                                    page=old_a.page)
+        f["amount_with_tax"], f["total_amount"] = _moved(old_a), _from_qr(a, old_a.page)
+        f["total_tax"] = _computed(x - a, old_a.page)
         log.info("合计: %s read as the amount is the total with tax: %s on the QR's amount %s", x, x - a, a)
         return ["total_amount", "total_tax", "amount_with_tax"]
     x = read["amount_with_tax"]
     if (x is not None and 0 < x < a and read["total_amount"] in (None, a) and (words is None or words == a + x)
             and _rate_of(a, x) is not None):
-        f["total_tax"] = FieldValue(value=old_s.value, source=Source.OCR, raw_confidence=old_s.raw_confidence,
-                                    box=old_s.box, page=old_s.page)
-        f["amount_with_tax"] = FieldValue(value=f"{a + x:.2f}", source=Source.COMPUTED,
-                                          raw_confidence=COMPUTED_CONFIDENCE, page=old_s.page)
+        f["total_tax"], f["amount_with_tax"] = _moved(old_s), _computed(a + x, old_s.page)
         changed = ["total_tax", "amount_with_tax"]
         if read["total_amount"] is None:
-            f["total_amount"] = FieldValue(value=f"{a:.2f}", source=Source.QR, raw_confidence=1.0, page=old_a.page)
+            f["total_amount"] = _from_qr(a, old_a.page)
             changed.insert(0, "total_amount")
         log.info("合计: %s read as the total is the tax of the QR's amount %s", x, a)
         return changed
@@ -436,9 +427,7 @@ def _evidence(inv: Invoice) -> "tuple[dict, dict, Decimal | None, str | None, De
     from decimal import Decimal
 
     from intake.capital import words_to_amount
-    from intake.validate import _money
-
-    from intake.validate import PROPOSED
+    from intake.validate import PROPOSED, _money
 
     f = inv.fields
     names = MONEY_FIELDS
@@ -509,13 +498,12 @@ def _repair(inv: Invoice) -> list[str]:
             trial["amount_with_tax"] = words
         if None not in trial.values() and trial["total_amount"] + trial["total_tax"] == trial["amount_with_tax"]:
             old = f[qr_field]
-            f[qr_field] = FieldValue(value=f"{qr_value:.2f}", source=Source.QR, raw_confidence=1.0, box=old.box, page=old.page)
+            f[qr_field] = _from_qr(qr_value, old.page, old.box)
             log.info("%s: read %s, the QR's %s closes the sum", qr_field, old.value, f[qr_field].value)
             if not from_words:
                 return [qr_field]
             old = f["amount_with_tax"]
-            f["amount_with_tax"] = FieldValue(value=f"{words:.2f}", source=Source.COMPUTED, raw_confidence=COMPUTED_CONFIDENCE,
-                                              box=old.box, page=old.page)
+            f["amount_with_tax"] = _computed(words, old.page, old.box)
             return [qr_field, "amount_with_tax"]
     if len(established) < 2:
         return _propose_missing(inv, read)
@@ -534,8 +522,7 @@ def _repair(inv: Invoice) -> list[str]:
     for n, value in zip(names, (a, t, s)):
         if read[n] != value:
             old = f[n]
-            f[n] = FieldValue(value=f"{value:.2f}", source=Source.COMPUTED, raw_confidence=COMPUTED_CONFIDENCE,
-                              box=old.box, page=old.page)
+            f[n] = _computed(value, old.page, old.box)
             changed.append(n)
     return changed
 
@@ -584,6 +571,21 @@ COMPUTED_CONFIDENCE = 0.99
 # starting point, never accepted (its source is `computed`, its score below any threshold), and no
 # evidence for the other two (validate drops their sum_ok: the sum closes by construction).
 PROPOSED_CONFIDENCE = 0.5
+
+
+def _from_qr(value: "Decimal", page: int, box=None) -> FieldValue:
+    """A total the QR's amount gives: an error-corrected copy, put where the page's figure was (`box`) if it was."""
+    return FieldValue(value=f"{value:.2f}", source=Source.QR, raw_confidence=1.0, box=box, page=page)
+
+
+def _computed(value: "Decimal", page: int, box=None) -> FieldValue:
+    """A total computed from two established ones (COMPUTED_CONFIDENCE)."""
+    return FieldValue(value=f"{value:.2f}", source=Source.COMPUTED, raw_confidence=COMPUTED_CONFIDENCE, box=box, page=page)
+
+
+def _moved(read: FieldValue) -> FieldValue:
+    """A figure read in another total's place, as it was read, for its own."""
+    return FieldValue(value=read.value, source=Source.OCR, raw_confidence=read.raw_confidence, box=read.box, page=read.page)
 
 
 def _propose_missing(inv: Invoice, read: dict) -> list[str]:
