@@ -27,7 +27,10 @@ _LABEL_ONLY = re.compile(r"^(?:[购销]?[买售]?方?|名?称?|纳税人识别�
 _NAME_LABEL = re.compile(r"^.{0,8}?(?:名\s*称|称|识.号|别号|纳税人\S{0,3}|电话|账号)\s*[:：]\s*")
 # Other labels of the form: a "name" that is one of them is the row above a name OCR never found.
 _FORM_LABEL = re.compile(r"机器|[编综]号|开票|日期|校验|代码|号码|合计|大写|小写|密码|识别|纳税人|开户|地址"
-                         r"|[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{3}")
+                         r"|发票联|抵扣联|记账联|[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{3}")
+# The copy's label beside the title (发票联, 抵扣联, 记账联), or its tail the detector split off: printed in the form's
+# red above the buyer's block, it is the row above a name OCR never found (seed 8410: 票联 taken as the buyer's name).
+_COPY_LABEL = re.compile(r"^(?:发?票|抵?扣|记?账)联$")
 _TAXID_LABEL = re.compile(r"^.*?(?:识别号|信用代码|代码)\s*[:：]?\s*")
 # The 纳税人识别号 label as OCR misreads it ("税人识例号：", "纳税入识测号：", "纳税人识别:", "内税人识别5："): what stands
 # before a colon (or, without one, before the first digit or letter) and holds at least two of the label's glyphs.
@@ -66,12 +69,21 @@ def header_limit(layout: Layout, height: float, columns_y0: float | None, words_
     """Bottom of the header band: above the first tax-id row over the item table (the buyer's; over the 价税合计 row
     when the table's columns were not found, the seller's being under it), else above the table or a quarter of the
     page. Not a quarter of the page when the buyer's row is found: a phone photo's sheet can sit low in the picture
-    (seed 5362: the 机器编号 row at 30 % of the height, above the buyer's, was left out)."""
+    (seed 5362: the 机器编号 row at 30 % of the height, above the buyer's, was left out). A buyer without a tax id
+    still has the row's label (纳税人识别号): the real 2012 Jiangsu invoice shown in a photo viewer, its header at
+    28-31 % of the screenshot, had its code and number left out."""
     bound = columns_y0 if columns_y0 is not None else words_y0
     ids = [p for p in layout.pieces if p.cy < bound and _tax_id_of(p)]
+    if not ids:
+        ids = [p for p in layout.pieces if p.cy < bound and _tax_id_label(p)]
     if ids:
         return min(bound, min(p.y0 for p in ids) - 0.5 * layout.char_height)
     return min(bound, 0.27 * height)
+
+
+def _tax_id_label(p: Piece) -> bool:
+    """A 纳税人识别号 label read alone (four of its six glyphs, as OCR misreads it: 纳视人识别号), its value empty."""
+    return len(set(p.text) & _TAXID_LABEL_GLYPHS) >= 4 and not re.search(r"[0-9A-Z]{6}", normal.halfwidth_ascii(p.text))
 
 
 Candidates = list[tuple[str, Piece]]
@@ -262,7 +274,8 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
         if p.x1 < t.x0 - 3 * h or p.x0 > t.x1 + NAME_GAP * h or p.x1 <= vx0:
             continue
         text = _name_text(p.text)
-        if len(_CJK.findall(text)) < 2 or re.search(r"\d{4}\s*年|[<>*/+]{2}", text) or _FORM_LABEL.search(text):
+        if (len(_CJK.findall(text)) < 2 or re.search(r"\d{4}\s*年|[<>*/+]{2}", text) or _FORM_LABEL.search(text)
+                or _COPY_LABEL.match(text)):
             continue
         cands.append(p)
     if not cands:

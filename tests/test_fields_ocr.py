@@ -84,6 +84,22 @@ def test_real_tianjin_e_invoice_image():
     assert inv.fields["total_amount"].status == "accepted" and inv.fields["amount_with_tax"].status == "accepted"
 
 
+
+def test_real_invoice_shown_in_a_photo_viewer_inside_a_screenshot():
+    """The 2012 Jiangsu invoice inside a photo viewer over Postman: its header sits below the viewer's toolbar, at
+    28-31 % of the picture, and its buyer prints no tax id. Every key value printed is read right; the code's type
+    digit says 专票 under a 普通发票 title (a printer's test sheet), which a person must see."""
+    rel = "guanshuicheng-invoice/vat_normal_jiangsu_2012_in_postman_screenshot.jpg"
+    path = realfile(rel)
+    from bench.realdata_truth import IMAGES
+
+    truth = IMAGES[rel]
+    ex = _extract(str(path))
+    _assert_accepted_are_right(ex, truth)
+    got = ex.invoices[0].values()
+    assert {k: got[k] for k, v in truth.items() if v is not None} == {k: v for k, v in truth.items() if v is not None}
+    assert "type_mismatch" in ex.invoices[0].fields["invoice_code"].reasons
+
 # --- OCR line fixtures: the failure shapes seen on generated scans, on hand-placed lines ---------
 
 
@@ -578,6 +594,35 @@ def test_the_header_reaches_down_to_the_buyers_row_when_the_sheet_sits_low_in_th
            ("税率", (1550, 560, 1650, 600), 0.99), ("税额", (1750, 560, 1850, 600), 0.99),
            ("合计", (300, 900, 420, 950), 0.99)]
     assert read_page(_page(low)).invoice.fields["machine_number"].value == "370779485610"
+
+
+def test_the_header_reaches_down_to_the_buyers_tax_id_label_when_the_buyer_has_no_tax_id():
+    """The real 2012 Jiangsu invoice shown in a photo viewer (the postman screenshot): its header at 28-31 % of the
+    picture, the buyer's tax id not printed; the band ended at 27 % and the code and number were not found."""
+    from intake.fields import read_page
+
+    shown = [("增值税普通发票", (700, 300, 1300, 360), 0.99), ("3200191130", (200, 330, 450, 370), 0.99),
+             ("№02995607", (1500, 330, 1750, 370), 0.99), ("名称：飞翔增值税发票管理软件", (100, 420, 800, 455), 0.99),
+             ("纳税人识别号：", (100, 460, 400, 500), 0.99),
+             ("货物或应税劳务、服务名称", (100, 560, 500, 600), 0.99), ("金额", (1400, 560, 1500, 600), 0.99),
+             ("税率", (1550, 560, 1650, 600), 0.99), ("税额", (1750, 560, 1850, 600), 0.99),
+             ("合计", (300, 900, 420, 950), 0.99)]
+    fields = read_page(_page(shown)).invoice.fields
+    assert (fields["invoice_code"].value, fields["invoice_number"].value) == ("3200191130", "02995607")
+    # Without the label the band ends at a quarter of the page, as before: the code's row is below it.
+    fields = read_page(_page([line for line in shown if line[0] != "纳税人识别号："])).invoice.fields
+    assert fields["invoice_code"].value == ""
+
+
+@pytest.mark.parametrize("text, name", [("票联", ""), ("发票联", ""), ("154发票联", ""), ("抵扣联", ""),
+                                        ("北京华联商厦有限公司", "北京华联商厦有限公司")])
+def test_the_copys_label_above_an_unread_name_is_not_the_name(text, name):
+    """Seed 8410: the buyer's name printed too faint to detect; 票联 of the red 发票联 beside the title, within three
+    rows above the tax id, was taken as the name."""
+    from intake.fields import read_page
+
+    fields = read_page(_page(_BODY + [(text, (700, 200, 700 + 60 * len(text), 240), 0.99)])).invoice.fields
+    assert fields["buyer_name"].value == name
 
 
 def test_printed_ink_no_detection_found_in_the_header_keeps_an_unread_machine_number_from_being_unprinted():
