@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from intake import normal
@@ -366,6 +367,10 @@ def repair_totals(inv: Invoice) -> list[str]:
     return changed + [n for n in _repair(inv) if n not in changed]
 
 
+# The highest VAT rate there has been (17 %): a tax above this share of its amount is no invoice's.
+MAX_RATE = Decimal("0.17")
+
+
 def _misplaced(inv: Invoice) -> list[str]:
     """One total not found and another place holding its figure: on phone photos the 合计 row's figures fall into
     the wrong column. With the QR's pre-tax amount as the amount:
@@ -374,7 +379,8 @@ def _misplaced(inv: Invoice) -> list[str]:
       source, as _repair's QR closing asks;
     - the amount's place holds the total with tax, nothing read where that is: the figure less the QR's amount is
       exactly the tax of that amount at a VAT rate, to the cent (seed 8754: 795012.97 read, 729369.70 in the QR, the
-      difference 9 % of it); the tax is computed;
+      difference 9 % of it), or the 大写 words say that figure (seeds 9126, 9162: lines at 9 % and 13 %, no one rate's
+      tax; 14043.66 read and in the words, 12606.48 in the QR); the tax is computed;
     - the total's place holds the tax: the figure is exactly the tax of the QR's amount at a VAT rate, to the cent
       (seed 8622: 76353.25 where the total should be, 6 % of 1272554.14; no total is a few percent of its amount), and
       the words, if read, say amount + that figure; the total is then computed from the two.
@@ -401,8 +407,8 @@ def _misplaced(inv: Invoice) -> list[str]:
             changed.append("amount_with_tax")
         log.info("合计: %s read as the amount is the tax; the QR's amount %s closes the sum", x, a)
         return changed
-    if (x is not None and x > a and read["amount_with_tax"] is None and (words is None or words == x)
-            and _rate_of(a, x - a) is not None):
+    if (x is not None and x > a and read["amount_with_tax"] is None
+            and ((words is None and _rate_of(a, x - a) is not None) or (words == x and x - a <= a * MAX_RATE))):
         f["amount_with_tax"], f["total_amount"] = _moved(old_a), _from_qr(a, old_a.page)
         f["total_tax"] = _computed(x - a, old_a.page)
         log.info("合计: %s read as the amount is the total with tax: %s on the QR's amount %s", x, x - a, a)
@@ -424,8 +430,6 @@ def _evidence(inv: Invoice) -> "tuple[dict, dict, Decimal | None, str | None, De
     """For a scan's 合计 row that does not close: (each total as read, the totals two sources agree on, the amount
     the 大写 words say, the field the QR's amount names and that amount); None when the row closes or was not read
     here (see _repair)."""
-    from decimal import Decimal
-
     from intake.capital import words_to_amount
     from intake.validate import PROPOSED, _money
 
@@ -505,6 +509,15 @@ def _repair(inv: Invoice) -> list[str]:
             old = f["amount_with_tax"]
             f["amount_with_tax"] = _computed(words, old.page, old.box)
             return [qr_field, "amount_with_tax"]
+    s = established.get("amount_with_tax", read["amount_with_tax"] if words in (None, read["amount_with_tax"]) else None)
+    if (len(established) < 2 and qr_field == "total_amount" and s is not None and read["total_amount"] != qr_value
+            and _rate_of(qr_value, s - qr_value) is not None):
+        # The amount misread and the tax lost (seed 8522: 43.63 read for 40.37, 3.63 not found, 44.00 read as the
+        # total with tax; the tax was proposed as 0.37): the QR's amount and the total read are each other's second
+        # source when the total is the amount plus its tax at a VAT rate, to the cent, as _evidence takes a total
+        # with tax on an established amount (a misread figure is no rate's; several rates on one invoice rarely sum
+        # to one to the cent, and then nothing changes). Not against words that say another total.
+        established.update(total_amount=qr_value, amount_with_tax=s)
     if len(established) < 2:
         return _propose_missing(inv, read)
     a, t, s = (established.get(n) for n in names)
@@ -541,8 +554,6 @@ def _points_restored(inv: Invoice) -> list[str]:
     """合计 figures read without their points ("￥1204410" for ￥12044.10; they always print two decimals) close
     amount + tax = total a hundred times over, or not at all when one is missing. When the QR's amount is its figure
     over a hundred, the points are put back in the figures read (the same digits; the QR says where the point goes)."""
-    from decimal import Decimal
-
     from intake.validate import _money
 
     names = MONEY_FIELDS
@@ -589,8 +600,6 @@ def _moved(read: FieldValue) -> FieldValue:
 
 
 def _propose_missing(inv: Invoice, read: dict) -> list[str]:
-    from decimal import Decimal
-
     from intake.validate import PROPOSED
 
     f = inv.fields
@@ -606,7 +615,7 @@ def _propose_missing(inv: Invoice, read: dict) -> list[str]:
     else:
         s = a + t
     # Amount and tax carry the total's sign, and tax is a fraction of the amount (rates are at most 17%).
-    if s == 0 or (a >= 0) != (s >= 0) or (t != 0 and (t >= 0) != (s >= 0)) or abs(t) > abs(a) * Decimal("0.17"):
+    if s == 0 or (a >= 0) != (s >= 0) or (t != 0 and (t >= 0) != (s >= 0)) or abs(t) > abs(a) * MAX_RATE:
         return []
     n = missing[0]
     value = {"total_amount": a, "total_tax": t, "amount_with_tax": s}[n]
@@ -618,8 +627,6 @@ def _propose_missing(inv: Invoice, read: dict) -> list[str]:
 def _rate_of(amount: "Decimal", tax: "Decimal") -> str | None:
     """The VAT rate (percent, as validate.RATES spells it) whose tax on `amount` is `tax` to the cent; None if none is
     (0 % is none: no figure is told apart by it)."""
-    from decimal import Decimal
-
     from intake.validate import RATES, tax_at
 
     if amount <= 0 or tax <= 0:
@@ -630,8 +637,6 @@ def _rate_of(amount: "Decimal", tax: "Decimal") -> str | None:
 def _fits_a_rate(amount: "Decimal", tax: "Decimal", exact: bool = False) -> bool:
     """Whether `tax` is `amount` at one of the rates VAT has had, to the cent and a line's rounding or so (each line's
     tax is rounded on its own: validate's TAX_SUM_TOLERANCE_MAX); `exact`: to the cent."""
-    from decimal import Decimal
-
     from intake.validate import RATES, TAX_SUM_TOLERANCE_MAX, tax_at
 
     if (tax < 0) != (amount < 0) and tax != 0:

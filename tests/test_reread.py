@@ -55,10 +55,37 @@ def test_a_figure_misread_against_its_qr_is_replaced_when_the_qr_closes_the_sum_
     validate(inv)
     score(inv, load_settings(env={}))
     assert {"qr_agrees", "sum_ok"} <= set(fv.support) and fv.status == "accepted"
-    # A page whose figures do not close with the QR's amount either (altered, or two misreads) is left for a person.
-    inv = ocr_invoice({**TOTALS, "total_amount": "167111.39", "total_tax": "19225.00", "amount_in_words": ""}, qr=QR_PRE_TAX)
+    # A page whose figures do not close with the QR's amount either (altered, or three misreads: the total read is
+    # not the QR's amount plus a rate's tax to the cent) is left for a person.
+    inv = ocr_invoice({**TOTALS, "total_amount": "167111.39", "total_tax": "19225.00", "amount_with_tax": "167111.36",
+                       "amount_in_words": ""}, qr=QR_PRE_TAX)
     assert repair_totals(inv) == []
     assert inv.fields["total_amount"].value == "167111.39"
+
+
+def test_an_amount_misread_and_the_tax_lost_are_put_right_when_the_total_read_is_the_qr_amount_at_a_rate_to_the_cent():
+    # Seed 8522: 43.63 read for 40.37, the tax (3.63) not found, the total with tax 44.00 read, its words lost; the QR
+    # says 40.37, and 44.00 is 40.37 at 9 % to the cent: the QR's amount and the total read are each other's second
+    # source. Before, the tax was proposed as 44.00 - 43.63 = 0.37 and both figures went wrong to review.
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    qr = "01,04,3300191130,12345678,40.37,20240105,,ABCD"
+    inv = ocr_invoice({"total_amount": "43.63", "amount_with_tax": "44.00"}, qr=qr)
+    assert repair_totals(inv) == ["total_amount", "total_tax"]
+    assert [(inv.get(n), inv.fields[n].source) for n in ("total_amount", "total_tax")] == [
+        ("40.37", Source.COMPUTED), ("3.63", Source.COMPUTED)]
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert all(inv.fields[n].status == "accepted" for n in ("total_amount", "total_tax", "amount_with_tax"))
+    # A cent off any rate's tax (several lines rounded, or the total misread too), or words that say another total:
+    # the amount stays as read and the tax is at most proposed, for review.
+    for values in ({"amount_with_tax": "44.01"}, {"amount_in_words": "肆拾伍圆整"}):
+        inv = ocr_invoice({"total_amount": "43.63", "amount_with_tax": "44.00", **values}, qr=qr)
+        repair_totals(inv)
+        assert inv.get("total_amount") == "43.63"
+        assert inv.get("total_tax") in ("", "0.37", "0.38") and inv.fields["total_tax"].support in ([], ["from_difference"])
 
 
 def test_points_lost_in_all_three_figures_are_put_back_where_the_qr_says():
@@ -142,6 +169,29 @@ def test_a_total_read_into_the_amounts_place_is_moved_when_it_is_the_qr_amount_a
     inv = ocr_invoice({"total_amount": "795012.98"}, qr=qr)
     assert repair_totals(inv) == []
     assert (inv.get("total_amount"), inv.get("total_tax")) == ("795012.98", "")
+
+
+def test_a_total_read_into_the_amounts_place_is_moved_when_its_words_say_it_whatever_the_rates():
+    # Seed 9126: lines at 9 % and 13 %, so no one rate's tax; 14043.66 read as the amount and in the 大写 words,
+    # nothing where the tax and the total are; the QR says 12606.48. The words are the total with tax.
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    qr = "01,04,5200193130,94827716,12606.48,20240105,,ABCD"
+    words = "壹万肆仟零肆拾叁圆陆角陆分"
+    inv = ocr_invoice({"total_amount": "14043.66", "amount_in_words": words}, qr=qr)
+    assert repair_totals(inv) == ["total_amount", "total_tax", "amount_with_tax"]
+    assert [(inv.get(n), inv.fields[n].source) for n in ("total_amount", "total_tax", "amount_with_tax")] == [
+        ("12606.48", Source.QR), ("1437.18", Source.COMPUTED), ("14043.66", Source.OCR)]
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert all(inv.fields[n].status == "accepted" for n in ("total_amount", "total_tax", "amount_with_tax"))
+    # Words that say another figure, or a difference no VAT rate reaches (over 17 %): left as read.
+    for amount, said in (("14043.67", words), ("14843.66", "壹万肆仟捌佰肆拾叁圆陆角陆分")):
+        inv = ocr_invoice({"total_amount": amount, "amount_in_words": said}, qr=qr)
+        assert repair_totals(inv) == []
+        assert (inv.get("total_amount"), inv.get("total_tax")) == (amount, "")
 
 
 def test_a_tax_read_into_the_totals_place_is_moved_when_it_is_a_rates_tax_of_the_qr_amount_to_the_cent():
