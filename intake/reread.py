@@ -37,11 +37,19 @@ log = logging.getLogger(__name__)
 
 FACT = "reread_agrees"
 # Fields read again from other crops: the key fields but invoice_type (it comes from the title and the code, not
-# from one box), and the drawer, no key field but the one other field a scan's reading alone may accept.
-FIELDS = tuple(n for n in KEY_FIELDS if n != "invoice_type") + ("drawer",)
+# from one box), and the drawer and the machine number, no key fields but the other fields a scan's reading alone may
+# accept (nothing checks them: no checksum, not in the QR).
+FIELDS = tuple(n for n in KEY_FIELDS if n != "invoice_type") + ("drawer", "machine_number")
 # Names are re-read even when accepted: nothing else checks them, and a dropped glyph can score 0.99 (seed 8709: the
-# seal's removal cut 超 of the drawer 何红超 into 起, read at 0.9989).
-ALWAYS = frozenset({"buyer_name", "seller_name", "drawer"})
+# seal's removal cut 超 of the drawer 何红超 into 起, read at 0.9989). So is the machine number (seed 9009: printed on
+# the table's red top rule, its first 8 read as 0 at 0.9916 and accepted; the seal-suppressed crop, where the rule
+# turns pale, reads the 8).
+ALWAYS = frozenset({"buyer_name", "seller_name", "drawer", "machine_number"})
+# Re-read to be doubted, never confirmed: no check of the machine number's own measures what a second reading's
+# agreement is worth. A variant that reads another number halves its score; one that reads none (its crop took in the
+# label or the rule, and no 12 digits are left) says nothing (seeds 8500-8579: taken as doubt, it sent 5 right
+# numbers to review and caught no wrong one).
+DOUBT_ONLY = frozenset({"machine_number"})
 REPLACEABLE_REASONS = frozenset({Reason.CHECKSUM_FAILED, Reason.FORMAT_INVALID, Reason.SUM_MISMATCH,
                                  Reason.WORDS_FIGURES_MISMATCH})
 CONFIRMING = frozenset({"checksum_ok", "sum_ok", "words_agree", "qr_agrees", "items_agree"})
@@ -295,6 +303,10 @@ def _judge(inv: Invoice, targets: dict[str, list[int]], readings: list[Invoice |
     for name in targets:
         fv = inv.fields[name]
         values = [r.fields[name].value if r is not None else "" for r in readings]
+        if name in DOUBT_ONLY:
+            if any(v and v != fv.value for v in values):
+                fv.raw_confidence *= DISAGREE_FACTOR
+            continue
         if all(v == fv.value for v in values):
             fv.back(FACT)
             continue

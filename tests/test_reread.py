@@ -449,3 +449,42 @@ def test_a_drawer_whose_box_stops_at_a_glyph_is_read_again_wider_or_left_for_rev
     doubled = drawer_at("许涛", (100, 122, 164, 158))
     assert mend_cut_drawers([doubled], settings) >= 1
     assert (doubled[0].fields["drawer"].value, doubled[0].fields["drawer"].reasons) == ("许涛", ["incomplete"])
+
+
+def test_a_machine_number_a_variant_reads_otherwise_is_doubted_and_one_no_variant_reads_is_left_alone():
+    """The machine number has no check of its own: its re-reading can doubt it, never confirm it."""
+    from intake.reread import _judge
+
+    def reading(number: str) -> Invoice:
+        return ocr_invoice({"machine_number": number})
+
+    for variants, factor in ((["898339777137", "898339777137"], 0.5), (["", ""], 1.0), (["", "098339777137"], 1.0),
+                             (["098339777137"] * 2, 1.0)):
+        inv = ocr_invoice({"machine_number": "098339777137"})
+        _judge(inv, {"machine_number": [0]}, [reading(v) for v in variants])
+        fv = inv.fields["machine_number"]
+        assert (fv.raw_confidence, FACT in fv.support) == (0.9 * factor, False), variants
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, kind, checked", [
+    (9009, "paper_normal", "machine_number"),  # printed on the table's red top rule: its first 8 read as 0, 0.9916
+    (9126, "phone_photo", "totals"),  # the total with tax read as the amount; lines at 9 % and 13 %; the words say it
+    (8522, "phone_photo", "totals"),  # 43.63 read for 40.37, the tax lost; 44.00 is 40.37 at 9 % to the cent
+])
+def test_generated_scans_whose_figures_were_misread_or_misplaced(tmp_path, seed, kind, checked):
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(seed, kind, tmp_path)
+    truth = json.loads(case.path.with_name(case.path.stem + ".truth.json").read_text(encoding="utf-8"))
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    if checked == "machine_number":
+        fv = inv.fields["machine_number"]
+        assert fv.value == truth["machine_number"] or fv.status == "needs_review"
+    else:
+        for n in ("total_amount", "total_tax", "amount_with_tax"):
+            assert (inv.get(n), inv.fields[n].status) == (truth[n], "accepted"), n
+    assert all(inv.fields[n].value == truth[n] for n in FIELDS if inv.fields[n].status == "accepted"
+               and truth.get(n) is not None and n != "items")
