@@ -90,14 +90,18 @@ _SHORT = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治
 
 
 _PLACE_ONLY = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|自治州|自治县|地区|省|市|盟|区|县|旗)+")
+# A place of two glyphs or more and one glyph after it: a name cut after the first glyph of its 字号 (seed 9222: 武汉市通
+# for 武汉市通达物流有限公司, four glyphs, taken for a person's name and accepted). Not 王市民: a person's.
+_PLACE_AND_GLYPH = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|自治州|自治县|地区|省|市|盟|区|县|旗)+"
+                              r"[\u4e00-\u9fff]")
 
 
 def is_fragment(name: str) -> bool:
     """A piece of a company name rather than a name (the box cut it, or the label's row was taken): a bracketed
-    place first (the 字号 before it lost), a place alone, a legal form with at most an industry before it, or a
+    place first (the 字号 before it lost), a place alone or with one glyph after it, a legal form with at most an industry before it, or a
     字号 of one character before a known industry (企业名称登记管理实施办法: a 字号 has at least two characters;
     the cut took the rest: 恒劳务服务有限公司 for 杭州市捷远恒劳务服务有限公司)."""
-    if name.startswith(("（", "(")) or _PLACE_ONLY.fullmatch(name):
+    if name.startswith(("（", "(")) or _PLACE_ONLY.fullmatch(name) or _PLACE_AND_GLYPH.fullmatch(name):
         return True
     for form in FORMS:
         if name.endswith(form):

@@ -30,6 +30,10 @@ def glyphs(text: str, alternatives: dict[int, tuple[tuple[str, float], ...]] | N
     ("恒源电气有限公司", False),
     ("华为技术有限公司", False),  # no place, an industry not in the list: a name
     ("深圳市市政工程有限公司", False),
+    ("武汉市通", True),  # seed 9222: cut after the 字号's first glyph, four glyphs taken for a person's name, accepted
+    ("内蒙古自治区包", True),
+    ("王市民", False),  # a person's name: no place of two glyphs before 市
+    ("西华大学", False),
 ])
 def test_fragments_of_names_are_told_from_names(name, fragment):
     assert is_fragment(name) is fragment
