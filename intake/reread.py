@@ -392,7 +392,8 @@ def _misplaced(inv: Invoice) -> list[str]:
     - the amount's place holds the total with tax, nothing read where that is: the figure less the QR's amount is
       exactly the tax of that amount at a VAT rate, to the cent (seed 8754: 795012.97 read, 729369.70 in the QR, the
       difference 9 % of it), or the 大写 words say that figure (seeds 9126, 9162: lines at 9 % and 13 %, no one rate's
-      tax; 14043.66 read and in the words, 12606.48 in the QR); the tax is computed;
+      tax; 14043.66 read and in the words, 12606.48 in the QR; 9402: a total with tax read as 0.00, against the
+      words, is replaced); the tax is computed;
     - the total's place holds the tax: the figure is exactly the tax of the QR's amount at a VAT rate, to the cent
       (seed 8622: 76353.25 where the total should be, 6 % of 1272554.14; no total is a few percent of its amount), and
       the words, if read, say amount + that figure; the total is then computed from the two.
@@ -419,7 +420,8 @@ def _misplaced(inv: Invoice) -> list[str]:
             changed.append("amount_with_tax")
         log.info("合计: %s read as the amount is the tax; the QR's amount %s closes the sum", x, a)
         return changed
-    if (x is not None and x > a and read["amount_with_tax"] is None
+    s = read["amount_with_tax"]
+    if (x is not None and x > a and (s is None or (words == x and s != x))
             and ((words is None and _rate_of(a, x - a) is not None) or (words == x and x - a <= a * MAX_RATE))):
         f["amount_with_tax"], f["total_amount"] = _moved(old_a), _from_qr(a, old_a.page)
         f["total_tax"] = _computed(x - a, old_a.page)

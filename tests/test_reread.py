@@ -187,6 +187,10 @@ def test_a_total_read_into_the_amounts_place_is_moved_when_its_words_say_it_what
     validate(inv)
     score(inv, load_settings(env={}))
     assert all(inv.fields[n].status == "accepted" for n in ("total_amount", "total_tax", "amount_with_tax"))
+    # Seed 9402: a total with tax read (0.00) that the words contradict is no obstacle: the words' figure replaces it.
+    inv = ocr_invoice({"total_amount": "14043.66", "amount_with_tax": "0.00", "amount_in_words": words}, qr=qr)
+    assert repair_totals(inv) == ["total_amount", "total_tax", "amount_with_tax"]
+    assert [inv.get(n) for n in ("total_amount", "total_tax", "amount_with_tax")] == ["12606.48", "1437.18", "14043.66"]
     # Words that say another figure, or a difference no VAT rate reaches (over 17 %): left as read.
     for amount, said in (("14043.67", words), ("14843.66", "壹万肆仟捌佰肆拾叁圆陆角陆分")):
         inv = ocr_invoice({"total_amount": amount, "amount_in_words": said}, qr=qr)
