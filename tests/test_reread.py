@@ -471,6 +471,22 @@ def test_a_machine_number_a_variant_reads_otherwise_is_doubted_and_one_no_varian
 
 
 @pytest.mark.slow
+def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_read_from_its_header_band(tmp_path):
+    """Seed 5370: label and number some 10 px high on the table's top rule, the digits faint blue; the page's
+    detection found neither and the number was accepted empty. The band above the buyer's rows, detected again at
+    twice the size, reads it; one reading nothing checks is a lead for the reviewer, not a value to accept."""
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(5370, "phone_photo", tmp_path)
+    truth = json.loads(case.path.with_name(case.path.stem + ".truth.json").read_text(encoding="utf-8"))
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    fv = inv.fields["machine_number"]
+    assert (fv.value, fv.status) == (truth["machine_number"], "needs_review")
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("seed, kind, checked", [
     (9009, "paper_normal", "machine_number"),  # printed on the table's red top rule: its first 8 read as 0, 0.9916
     (9126, "phone_photo", "totals"),  # the total with tax read as the amount; lines at 9 % and 13 %; the words say it
