@@ -198,7 +198,7 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
     from intake.layout import Layout
     from intake.ocr import crop_quad, get_engine
     from intake.ocrfields import header_limit
-    from intake.scan import text_line
+    from intake.scan import overlap, text_line
 
     read = 0
     for inv, page in scanned:
@@ -225,7 +225,7 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
         for q in engine.detect(grey):
             b = q / MACHINE_BAND_SCALE + np.float32([0, y0])
             box = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 0].max()), float(b[:, 1].max()))
-            if _line_shaped(q) and not any(_covers(box, c) for c in covered):
+            if _line_shaped(q) and not any(overlap(box, c) >= 0.3 for c in covered):
                 quads.append((q, b))
         if not quads:
             continue
@@ -240,14 +240,6 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
         inv.fields["machine_number"] = new
         log.info("machine_number: read empty; its header band reads %r (%s)", new.value, ", ".join(new.reasons))
     return read
-
-
-def _covers(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    """Whether most of the smaller of two boxes lies in the other."""
-    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return False
-    return w * h >= 0.3 * max(min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])), 1e-6)
 
 
 # The drawer's box cut short: printer ink (darker than scan.UNCOVERED_INK on the ink view) within this many line heights

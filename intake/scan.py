@@ -174,7 +174,7 @@ UNCOVERED_MIN_HEIGHT = 0.012
 UNCOVERED_MIN_AREA = 150
 
 
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Intersection over the smaller box's area."""
     w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
     if w <= 0 or h <= 0:
@@ -220,7 +220,7 @@ def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.nda
                 b = _box(q)
                 cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
                 # Only the blob's own line, and nothing the page's detection already has.
-                if bx <= cx <= bx + bw and by - bh <= cy <= by + 2 * bh and not any(_overlap(b, o) > 0.3 for o in boxes):
+                if bx <= cx <= bx + bw and by - bh <= cy <= by + 2 * bh and not any(overlap(b, o) > 0.3 for o in boxes):
                     new.append(q)
             if _width_covered(new) > _width_covered(best):
                 best = new
