@@ -136,7 +136,9 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     """The 备注 box of a scan read empty, looked at once more: text detected on the printer-ink view of the box alone
     (the page's detection misses a faint remark printed over the 备 label: seed 8051, accepted as "none printed") is
     recognised and put among the page's lines, and the remarks are read from the page again. An OCR remark is never
-    accepted (intake.scoring), so what is found goes to review. Returns how many crops were recognised."""
+    accepted (intake.scoring), so what is found goes to review. A box that still reads empty but shows print no
+    reading took (`_print_unread`) is `incomplete`: not "none printed" (seeds 5070, 9274, 9525, accepted empty).
+    Returns how many crops were recognised."""
     from intake.ocr import crop_quad, get_engine
     from intake.scan import text_line
 
@@ -160,19 +162,41 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
         # remark; nor a line the crop's edge cuts (the signature row below the box, the seller's block above it).
         quads = [q for q in engine.detect(box) if _line_shaped(q) and top <= float(q[:, 1].mean()) <= bottom
                  and q[:, 1].min() > 1 and q[:, 1].max() < box.shape[0] - 2]
-        if not quads:
-            continue
-        texts = engine.recognize_crops([crop_quad(box, q) for q in quads])
-        read += len(quads)
-        found = [text_line(q + (x0, y0), text, score) for q, (text, score) in zip(quads, texts) if text.strip()]
-        if not found:
-            continue
-        fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice
+        found = []
+        if quads:
+            texts = engine.recognize_crops([crop_quad(box, q) for q in quads])
+            read += len(quads)
+            found = [text_line(q + (x0, y0), text, score) for q, (text, score) in zip(quads, texts) if text.strip()]
+        fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice if found else None
         if fresh is not None and fresh.fields["remarks"].value:
             page.lines = [*page.lines, *found]
             inv.fields["remarks"] = fresh.fields["remarks"]
             log.info("remarks: read %r in the box read empty", fresh.fields["remarks"].value)
+        elif _print_unread(page, inv.fields["remarks"].box, box, x0, y0, top, bottom):
+            inv.fields["remarks"].flag(Reason.INCOMPLETE)
+            log.info("remarks: print seen in the box read empty; left for review")
     return read
+
+
+def _print_unread(page: Page, region: tuple[float, float, float, float], crop: "np.ndarray", x0: int, y0: int,
+                  top: float, bottom: float) -> bool:
+    """Whether the upper half of a remarks box read empty (`region`; `crop`, the printer-ink view from (x0, y0), the
+    box from `top` to `bottom` in it) holds print no reading took: a blob of printer ink the page's detection found
+    nothing for (Page.unread_ink: seed 9525, a remark under the seal's edge), or a line of faint print (scan.faint_print:
+    a phone photo's small remark against the 备 label, seeds 5070, 9274). Remarks are printed from the box's top down;
+    its lower half holds the seal's lettering, which the printer-ink view does not always take out whole."""
+    import cv2
+
+    from intake.layout import Layout
+    from intake.scan import faint_print
+
+    half = top + (bottom - top) / 2
+    if any(region[0] <= (u[0] + u[2]) / 2 <= region[2] and region[1] <= (u[1] + u[3]) / 2 <= y0 + half
+           for u in page.unread_ink):
+        return True
+    grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    covered = [(ln.x0 - x0, ln.y0 - y0, ln.x1 - x0, ln.y1 - y0) for ln in page.lines]
+    return any(top <= (b[1] + b[3]) / 2 <= half for b in faint_print(grey, Layout(page.lines).char_height, covered))
 
 
 # The 机器编号 row a scan read nothing of: the header's left half from this many line heights above the header's

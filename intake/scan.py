@@ -198,6 +198,47 @@ def uncovered_ink(content: np.ndarray, quads: list[np.ndarray]) -> list[tuple[in
             if area > UNCOVERED_MIN_AREA and h > UNCOVERED_MIN_HEIGHT * height and w > 2 * h]
 
 
+# Faint print in a box that detection left empty: a phone photo's remark in small print reads some 190 grey on paper
+# of ~248, lighter than UNCOVERED_INK. Ink is darker than the box's own paper (its median grey) by FAINT_DEPTH; a line
+# of it is a blob of glyphs joined across their gaps, 0.3-1.3 of the page's line height tall, twice as wide, and
+# inked over FAINT_FILL of its box (a thin curve's box, the seal's outline, is mostly empty).
+FAINT_DEPTH = 40
+FAINT_FILL = 0.15
+# A blob whose ink lies mostly (this share) against clipped white is the seal's lettering left at the rim of the seal's
+# area: in the printer-ink view the red channel stands for the page there, and the seal's pale red clips to white.
+FAINT_SEAL_RIM = 0.6
+
+
+def faint_print(grey: np.ndarray, line_height: float, covered: list[tuple[float, float, float, float]]
+                ) -> list[tuple[int, int, int, int]]:
+    """(x0, y0, x1, y1) of the lines of faint print in `grey` (a crop of the printer-ink view) that no box of
+    `covered` (the page's lines, in the crop's pixels) takes in over 0.3 of, form rules left out (runs of ink longer
+    than two line heights across or one down) and blobs the crop's edge cuts."""
+    import cv2
+
+    h = max(int(line_height), 6)
+    ink = (grey < float(np.median(grey)) - FAINT_DEPTH).astype(np.uint8)
+    rules = (cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * h, 1)))
+             | cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, h))))
+    ink &= 1 - rules
+    clipped = cv2.dilate((grey >= 254).astype(np.uint8), np.ones((5, 5), np.uint8))
+    glyph_gap = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, h // 2), max(1, h // 6)))
+    joined = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, glyph_gap)
+    _n, _labels, stats, _c = cv2.connectedComponentsWithStats(joined)
+    found = []
+    for x, y, w, bh, _area in stats[1:]:
+        box = (int(x), int(y), int(x + w), int(y + bh))
+        if not (0.3 * line_height <= bh <= 1.3 * line_height and w >= 2 * bh) or y <= 0 or y + bh >= grey.shape[0]:
+            continue
+        if any(overlap(box, c) >= 0.3 for c in covered):
+            continue
+        px = ink[y:y + bh, x:x + w]
+        if px.mean() < FAINT_FILL or (px & clipped[y:y + bh, x:x + w]).sum() > FAINT_SEAL_RIM * px.sum():
+            continue
+        found.append(box)
+    return found
+
+
 def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.ndarray,
                       quads: list[np.ndarray]) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]]]:
     """Boxes for printer ink the page's detection left uncovered, found by detecting again on a band around each blob,

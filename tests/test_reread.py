@@ -509,3 +509,58 @@ def test_generated_scans_whose_values_were_misread_cut_or_misplaced(tmp_path, se
             assert (inv.get(n), inv.fields[n].status) == (truth[n], "accepted"), n
     assert all(inv.fields[n].value == truth[n] for n in FIELDS if inv.fields[n].status == "accepted"
                and truth.get(n) is not None and n != "items")
+
+
+def _faint_box(rng_seed: int = 1):
+    """A remarks box in the printer-ink view: a faint remark (190 on paper ~245), a line the page read already, a form
+    rule, and the seal's area (clipped white) with its lettering's remnant inside."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(rng_seed)
+    g = (np.full((160, 600), 246, np.float32) + rng.normal(0, 3, (160, 600))).clip(0, 245).astype(np.uint8)
+    cv2.putText(g, "dd39585632997", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 190, 1, cv2.LINE_AA)
+    cv2.putText(g, "91310104MA1FR", (300, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 180, 1, cv2.LINE_AA)
+    cv2.line(g, (0, 100), (599, 100), 200, 2)
+    cv2.ellipse(g, (300, 160), (120, 50), 0, 180, 360, 255, -1)
+    cv2.putText(g, "91330106MA2", (240, 140), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 185, 2, cv2.LINE_AA)
+    return g
+
+
+def test_faint_print_is_the_line_no_reading_took_not_the_seals_lettering_nor_a_rule(monkeypatch):
+    from intake import scan
+
+    g = _faint_box()
+    (found,) = scan.faint_print(g, 24, [(295, 25, 430, 45)])
+    assert 15 <= found[0] <= 25 and 28 <= found[1] <= 34 and 140 <= found[2] <= 155
+    # Without the page's line the second one is faint print too; without the rim test, so is the seal's lettering.
+    assert len(scan.faint_print(g, 24, [])) == 2
+    monkeypatch.setattr(scan, "FAINT_SEAL_RIM", 1.01)
+    assert len(scan.faint_print(g, 24, [(295, 25, 430, 45)])) == 2
+    # Paper and a rule alone hold no print.
+    blank = g.copy()
+    blank[20:50, :] = 240
+    blank[110:, :] = 240
+    assert scan.faint_print(blank, 24, []) == []
+
+
+@pytest.mark.parametrize("seed, printed", [
+    (9274, True),  # dd39585632997 in small faint print against the 备 label: the page's detection saw none of it
+    (9525, True),  # a paper 普票: the remark under the seal's edge, printer ink no detection found
+    (5230, False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure above it
+])
+def test_a_remarks_box_read_empty_that_holds_print_is_left_for_review_and_an_empty_one_stays_accepted(tmp_path, seed,
+                                                                                                      printed):
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    kind = "phone_photo" if seed % 4 == 2 else "paper_normal"
+    case = generate(seed, kind, tmp_path)
+    assert bool(case.truth["remarks"]) == printed
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    fv = inv.fields["remarks"]
+    if printed:
+        assert fv.value in ("", case.truth["remarks"]) and fv.status == "needs_review"
+    else:
+        assert (fv.value, fv.status) == ("", "accepted")
