@@ -200,8 +200,9 @@ def uncovered_ink(content: np.ndarray, quads: list[np.ndarray]) -> list[tuple[in
 
 # Faint print in a box that detection left empty: a phone photo's remark in small print reads some 190 grey on paper
 # of ~248, lighter than UNCOVERED_INK. Ink is darker than the box's own paper (its median grey) by FAINT_DEPTH; a line
-# of it is a blob of glyphs joined across their gaps, 0.3-1.3 of the page's line height tall, twice as wide, and
-# inked over FAINT_FILL of its box (a thin curve's box, the seal's outline, is mostly empty).
+# of it is a blob of glyphs joined across their gaps, 0.3-1.3 of the page's line height tall, three times as wide (a
+# few glyphs: one glyph of the margin's copy name against a rule is none, seed 10254), and inked over FAINT_FILL of
+# its box (a thin curve's box, the seal's outline, is mostly empty).
 FAINT_DEPTH = 40
 FAINT_FILL = 0.15
 # A blob whose ink lies mostly (this share) against clipped white is the seal's lettering left at the rim of the seal's
@@ -228,7 +229,7 @@ def faint_print(grey: np.ndarray, line_height: float, covered: list[tuple[float,
     found = []
     for x, y, w, bh, _area in stats[1:]:
         box = (int(x), int(y), int(x + w), int(y + bh))
-        if not (0.3 * line_height <= bh <= 1.3 * line_height and w >= 2 * bh) or y <= 0 or y + bh >= grey.shape[0]:
+        if not (0.3 * line_height <= bh <= 1.3 * line_height and w >= 3 * bh) or y <= 0 or y + bh >= grey.shape[0]:
             continue
         if any(overlap(box, c) >= 0.3 for c in covered):
             continue

@@ -548,6 +548,7 @@ def test_faint_print_is_the_line_no_reading_took_not_the_seals_lettering_nor_a_r
     (9274, True),  # dd39585632997 in small faint print against the 备 label: the page's detection saw none of it
     (9525, True),  # a paper 普票: the remark under the seal's edge, printer ink no detection found
     (5230, False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure above it
+    (10254, False),  # none printed; a glyph of the copy name down the margin beside the box's rule, half whitened
 ])
 def test_a_remarks_box_read_empty_that_holds_print_is_left_for_review_and_an_empty_one_stays_accepted(tmp_path, seed,
                                                                                                       printed):
