@@ -272,10 +272,12 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
 DRAWER_CUT_GAP = 0.3
 DRAWER_RULE_WINDOW = 1.2
 DRAWER_RULE_SHARE = 0.8
+# Or faint ink (scan.FAINT_DEPTH under the paper around the box) down this share of a column of that gap: a glyph's
+# stroke, lighter than UNCOVERED_INK where the seal's edge half whitened it.
+DRAWER_FAINT_COLUMN = 0.5
 # Widened by this many line heights in turn, the drawer's line is read again until it reads longer, this surely.
 DRAWER_WIDENING = (0.6, 1.2)
 DRAWER_WIDER_SCORE = 0.9
-DRAWER_FAINT_COLUMN = 0.5
 
 
 def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
