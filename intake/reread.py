@@ -222,7 +222,7 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
     from intake.layout import Layout
     from intake.ocr import crop_quad, get_engine
     from intake.ocrfields import header_limit
-    from intake.scan import overlap, text_line
+    from intake.scan import overlap, quad_box, text_line
 
     read = 0
     for inv, page in scanned:
@@ -248,7 +248,7 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
         quads = []
         for q in engine.detect(grey):
             b = q / MACHINE_BAND_SCALE + np.float32([0, y0])
-            box = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 0].max()), float(b[:, 1].max()))
+            box = quad_box(b)
             if _line_shaped(q) and not any(overlap(box, c) >= 0.3 for c in covered):
                 quads.append((q, b))
         if not quads:

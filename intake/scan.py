@@ -23,13 +23,14 @@ log = logging.getLogger(__name__)
 _CIPHER = re.compile(r"[0-9<>+\-*/]")
 
 
-def _box(q: np.ndarray) -> tuple[float, float, float, float]:
+def quad_box(q: np.ndarray) -> tuple[float, float, float, float]:
+    """A quad's bounding box (x0, y0, x1, y1)."""
     return float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())
 
 
 def text_line(q: np.ndarray, text: str, score: float) -> TextLine:
     """A recognised box as a line of the page: its text over the quad's bounding box."""
-    return TextLine(text, *_box(q), confidence=score)
+    return TextLine(text, *quad_box(q), confidence=score)
 
 
 def cipher_candidates(quads: list[np.ndarray], width: int, height: int) -> list[int]:
@@ -38,7 +39,7 @@ def cipher_candidates(quads: list[np.ndarray], width: int, height: int) -> list[
     The cipher lines are fixed-width (monospaced, same character count), so their boxes share x0 and x1
     almost exactly, which no other block of the form does.
     """
-    boxes = [_box(q) for q in quads]
+    boxes = [quad_box(q) for q in quads]
     tol = 0.02 * width
     eligible = [i for i, (x0, y0, x1, y1) in enumerate(boxes)
                 if x1 - x0 > 0.2 * width and (x0 + x1) / 2 > 0.5 * width and (y0 + y1) / 2 < 0.5 * height
@@ -70,7 +71,7 @@ def needed(quads: list[np.ndarray], width: int, height: int) -> list[int]:
     and not specks (thinner than any text line: dust, rule fragments, a seal's pale rim)."""
     keep = []
     for i, q in enumerate(quads):
-        x0, y0, x1, y1 = _box(q)
+        x0, y0, x1, y1 = quad_box(q)
         w, h = x1 - x0, y1 - y0
         if h > 2 * w and h > 0.045 * height:
             continue
@@ -99,7 +100,7 @@ def value_boxes(views: "Views", quads: list[np.ndarray]) -> list[bool]:
     ink = cv2.cvtColor(views.page, cv2.COLOR_BGR2GRAY) < 170
     out = []
     for q in quads:
-        x0, y0, x1, y1 = (int(round(v)) for v in _box(q))
+        x0, y0, x1, y1 = (int(round(v)) for v in quad_box(q))
         x0, y0 = max(0, x0), max(0, y0)
         dark = int(ink[y0:y1, x0:x1].sum())
         warm = int((form[y0:y1, x0:x1] & ink[y0:y1, x0:x1]).sum())
@@ -189,7 +190,7 @@ def uncovered_ink(content: np.ndarray, quads: list[np.ndarray]) -> list[tuple[in
     height = content.shape[0]
     ink = (cv2.cvtColor(content, cv2.COLOR_BGR2GRAY) < UNCOVERED_INK).astype(np.uint8)
     for q in quads:
-        x0, y0, x1, y1 = (int(round(v)) for v in _box(q))
+        x0, y0, x1, y1 = (int(round(v)) for v in quad_box(q))
         ink[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = 0
     # Glyphs of one line joined into one blob.
     blobs = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 5)))
@@ -250,7 +251,7 @@ def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.nda
     height, width = content.shape[:2]
     found: list[np.ndarray] = []
     unread: list[tuple[float, float, float, float]] = []
-    boxes = [_box(q) for q in quads]
+    boxes = [quad_box(q) for q in quads]
     for bx, by, bw, bh in uncovered_ink(content, quads):
         x0, x1 = max(0, bx - 4 * bh), min(width, bx + bw + 4 * bh)
         y0, y1 = max(0, by - 2 * bh), min(height, by + 3 * bh)
@@ -259,7 +260,7 @@ def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.nda
             new = []
             for q in engine.detect(view[y0:y1, x0:x1]):
                 q = q + np.float32([x0, y0])
-                b = _box(q)
+                b = quad_box(q)
                 cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
                 # Only the blob's own line, and nothing the page's detection already has.
                 if bx <= cx <= bx + bw and by - bh <= cy <= by + 2 * bh and not any(overlap(b, o) > 0.3 for o in boxes):
@@ -267,7 +268,7 @@ def recover_uncovered(engine: "PaddleEngine", image: np.ndarray, content: np.nda
             if _width_covered(new) > _width_covered(best):
                 best = new
         found += best
-        boxes += [_box(q) for q in best]
+        boxes += [quad_box(q) for q in best]
         if not best:
             unread.append((float(bx), float(by), float(bx + bw), float(by + bh)))
     return found, unread
@@ -292,7 +293,7 @@ def read_needed(engine: "PaddleEngine", images: list[np.ndarray],
     bank-account lines: the wide boxes wait until the rest are read; then those `unwanted` finds are left unread."""
     from intake.ocr import crop_quad
 
-    boxes = [_box(q) for q in quads]
+    boxes = [quad_box(q) for q in quads]
     wide = {i for i, (x0, y0, x1, y1) in enumerate(boxes) if x1 - x0 >= UNWANTED_MIN_GLYPHS * (y1 - y0)}
     first = [i for i in range(len(quads)) if i not in wide]
     texts: dict[int, tuple[str, float]] = dict(zip(first, engine.recognize_crops([crop_quad(images[i], quads[i]) for i in first])))
