@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, Sequence
 
 from intake.errors import ConfigError, OcrEngineError
 from intake.preflight import sha256_of
-from intake.pages import TextLine
+from intake.pages import TextLine, quad_box
 from intake.settings import Settings
 
 if TYPE_CHECKING:
@@ -384,8 +384,7 @@ class PaddleEngine:
         for q, (text, score) in zip(quads, texts):
             if not text.strip():
                 continue
-            lines.append(TextLine(text=text, x0=float(q[:, 0].min()), y0=float(q[:, 1].min()),
-                                  x1=float(q[:, 0].max()), y1=float(q[:, 1].max()), confidence=score))
+            lines.append(TextLine(text, *quad_box(q), confidence=score))
         return lines
 
     def read(self, image: "np.ndarray") -> list[TextLine]:

@@ -16,6 +16,11 @@ class PageKind(StrEnum):
     STRUCTURED = "structured"  # structured invoice XML (OFD attachment, 数电 XML)
 
 
+def quad_box(q: "np.ndarray") -> tuple[float, float, float, float]:
+    """A detected quad's (4×2 corners, pixels) bounding box (x0, y0, x1, y1): the box a recognised line gets."""
+    return float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())
+
+
 @dataclass(frozen=True)
 class TextLine:
     """A run of text with its box (x0, y0, x1, y1; y grows downwards) and the reader's confidence.

@@ -222,7 +222,8 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
     from intake.layout import Layout
     from intake.ocr import crop_quad, get_engine
     from intake.ocrfields import header_limit
-    from intake.scan import overlap, quad_box, text_line
+    from intake.pages import quad_box
+    from intake.scan import overlap, text_line
 
     read = 0
     for inv, page in scanned:
@@ -380,17 +381,9 @@ def _wanted(name: str, fv: FieldValue) -> bool:
 
 def _lines_under(page: Page, fv: FieldValue) -> list[int]:
     """Indices of the page's lines that make up the field: most of the smaller of the two boxes overlaps."""
-    x0, y0, x1, y1 = fv.box  # type: ignore[misc]
-    out = []
-    for i, line in enumerate(page.lines):
-        w = min(x1, line.x1) - max(x0, line.x0)
-        h = min(y1, line.y1) - max(y0, line.y0)
-        if w <= 0 or h <= 0:
-            continue
-        smaller = min((x1 - x0) * (y1 - y0), (line.x1 - line.x0) * (line.y1 - line.y0))
-        if w * h >= 0.5 * max(smaller, 1e-6):
-            out.append(i)
-    return out
+    from intake.scan import overlap
+
+    return [i for i, line in enumerate(page.lines) if overlap(fv.box, line.box) >= 0.5]  # type: ignore[arg-type]
 
 
 def _read_with(page: Page, replaced: dict[int, tuple[str, float]]) -> Invoice | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from intake.pages import Page, PageKind, TextLine
+from intake.pages import Page, PageKind, TextLine, quad_box
 from intake.settings import Settings
 
 if TYPE_CHECKING:
@@ -21,11 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _CIPHER = re.compile(r"[0-9<>+\-*/]")
-
-
-def quad_box(q: np.ndarray) -> tuple[float, float, float, float]:
-    """A quad's bounding box (x0, y0, x1, y1)."""
-    return float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())
 
 
 def text_line(q: np.ndarray, text: str, score: float) -> TextLine:
