@@ -96,12 +96,15 @@ _PLACE_AND_GLYPH = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:维吾尔自治区|壮�
                               r"[\u4e00-\u9fff]")
 
 
-def is_fragment(name: str) -> bool:
+def is_fragment(name: str, places: tuple[str, ...] = ()) -> bool:
     """A piece of a company name rather than a name (the box cut it, or the label's row was taken): a bracketed
     place first (the 字号 before it lost), a place alone or with one glyph after it, a legal form with at most an industry before it, or a
     字号 of one character before a known industry (企业名称登记管理实施办法: a 字号 has at least two characters;
-    the cut took the rest: 恒劳务服务有限公司 for 杭州市捷远恒劳务服务有限公司)."""
+    the cut took the rest: 恒劳务服务有限公司 for 杭州市捷远恒劳务服务有限公司). With `places` (its tax id's,
+    `places_of`): also a name that starts with the tail of one of them (`headless_place`)."""
     if name.startswith(("（", "(")) or _PLACE_ONLY.fullmatch(name) or _PLACE_AND_GLYPH.fullmatch(name):
+        return True
+    if headless_place(name, places):
         return True
     for form in FORMS:
         if name.endswith(form):
@@ -110,6 +113,16 @@ def is_fragment(name: str) -> bool:
             trade = head[: len(head) - len(industry)]
             return trade == "" or (industry != "" and re.fullmatch(r"[\u4e00-\u9fff]", trade) is not None)
     return False
+
+
+def headless_place(name: str, places: tuple[str, ...]) -> bool:
+    """Whether the name starts with one of `places` that lost its head: its tail, suffix kept (阳市 of 贵阳市, 湖区 of
+    观山湖区), where the name starts with no whole place. The box began a glyph or two late (first run 10902: 阳市源瑞劳务服务
+    有限公司 for 贵阳市…, read so by every reading, is whole in form and was accepted); no place name is the tail of
+    another's in the same division."""
+    if any(name.startswith(p) for p in places):
+        return False
+    return any(name.startswith(p[k:]) for p in places if _SHORT.search(p) for k in range(1, len(p)))
 
 
 # How an organisation's registered name ends (企业; an individual business's too: 餐厅, 超市, 药房, 酒楼); a party that is
@@ -430,7 +443,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             value = fv.value
             log.debug("%s: line %s (%.3f), ink %s (weakest %.3f), second model %s (weakest %.3f)", name_field, value,
                       fv.raw_confidence, ink, ink_weakest, "".join(g.char for g in glyphs), min((g.prob for g in glyphs), default=0.0))
-            if (ink is not None and ink != value and not is_fragment(ink)
+            if (ink is not None and ink != value and not is_fragment(ink, places)
                     and form_score(ink, places) >= form_score(value, places)):
                 value = ink
             fixed, place_ok = correct(value, glyphs, places)
@@ -452,7 +465,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             # tail went unjoined) reads as surely as the whole would (济南市海智 for 济南市海智兴餐饮管理集团有限公司).
             ink_sure = (ink == fixed and sure is not None
                         and ((ink_weakest >= SURE and sure >= SURE) or (ink_weakest >= INK_SURE and sure >= SECOND_SURE))
-                        and not alike and not is_fragment(fixed) and is_whole(fixed))
+                        and not alike and not is_fragment(fixed, places) and is_whole(fixed))
             if fixed == fv.value:
                 if (ink != fv.value or alike
                         or ((sure is None or sure < DOUBT) and ink_weakest < INK_SURE)):
