@@ -434,6 +434,7 @@ def test_a_drawer_whose_box_stops_at_a_glyph_is_read_again_wider_or_left_for_rev
     draw.text((100, 120), "许涛涛", fill=(20, 20, 90), font=font)
     draw.text((300, 40), "王芳", fill=(20, 20, 90), font=font)
     draw.text((364, 40), "丽", fill=(175, 175, 175), font=font)   # faint: half whitened with the seal's edge (10342)
+    draw.text((480, 80), "谢", fill=(20, 20, 90), font=font)   # alone: the rest of the name lost
     image = np.asarray(im)[:, :, ::-1].copy()
     settings = load_settings(env={})
 
@@ -459,6 +460,18 @@ def test_a_drawer_whose_box_stops_at_a_glyph_is_read_again_wider_or_left_for_rev
     faint = drawer_at("王芳", (300, 42, 364, 78))
     assert mend_cut_drawers([faint], settings) >= 1
     assert faint[0].fields["drawer"].value == "王芳丽" or faint[0].fields["drawer"].reasons == ["incomplete"]
+    # One glyph is no person's name, whatever follows its box (first run 11112: 谢 for 谢芳敏); two are.
+    single = drawer_at("谢", (480, 82, 512, 118))
+    assert mend_cut_drawers([single], settings) == 0
+    assert single[0].fields["drawer"].reasons == ["incomplete"]
+    head = drawer_at("王", (300, 42, 332, 78))  # a glyph after it: read wider
+    mend_cut_drawers([head], settings)
+    assert (head[0].fields["drawer"].value, head[0].fields["drawer"].reasons) == ("王芳", [])
+    # 字 is what the recognizer makes of 宇, and given names hardly hold it: its score halved (to review); not 宇's.
+    for name, raw in (("朱字", 0.495), ("朱宇", 0.99)):
+        looked = drawer_at(name, (100, 42, 196, 78))
+        mend_cut_drawers([looked], settings)
+        assert looked[0].fields["drawer"].raw_confidence == pytest.approx(raw)
 
 
 def test_a_machine_number_a_variant_reads_otherwise_is_doubted_and_one_no_variant_reads_is_left_alone():
@@ -499,6 +512,9 @@ def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_
     (8522, "phone_photo", "totals"),  # 43.63 read for 40.37, the tax lost; 44.00 is 40.37 at 9 % to the cent
     (9222, "phone_photo", "buyer_name"),  # 武汉市通 for 武汉市通达物流有限公司, every reading alike, accepted as a person's
     (10342, "phone_photo", "drawer"),  # 曹强 for 曹强晨, 晨 half whitened with the seal's edge (~170 grey), accepted
+    (11014, "phone_photo", "drawer"),  # 朱字 for 朱宇, read alike by every reading, accepted at 0.99
+    (11112, "paper_special", "drawer"),  # 谢 for 谢芳敏, the rest under the seal's whitened edge, accepted
+    (10902, "phone_photo", "buyer_name"),  # 阳市源瑞… for 贵阳市源瑞…: the box began after 贵; whole in form, accepted
 ])
 def test_generated_scans_whose_values_were_misread_cut_or_misplaced(tmp_path, seed, kind, checked):
     from intake.pipeline import extract_file
