@@ -306,14 +306,13 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
             continue
         if DRAWER_LOOKALIKES & set(fv.value):
             fv.raw_confidence *= DISAGREE_FACTOR
-        single = re.fullmatch(r"[\u4e00-\u9fff]", fv.value) is not None
+        if re.fullmatch(r"[\u4e00-\u9fff]", fv.value):
+            fv.flag(Reason.INCOMPLETE)  # whatever follows; a wider read that adds glyphs below takes the field's place
         x0, y0, x1, y1 = fv.box
         h = y1 - y0
         gray = image if image.ndim == 2 else image.mean(axis=2)
         window = gray[int(y0 + 0.2 * h):int(y1 - 0.2 * h), int(x1):int(x1 + DRAWER_RULE_WINDOW * h) + 1]
         if window.size == 0:
-            if single:
-                fv.flag(Reason.INCOMPLETE)
             continue
         around = gray[max(0, int(y0 - h)):int(y1 + h), max(0, int(x0 - 3 * h)):int(x1 + 3 * h)]
         gap = int(DRAWER_CUT_GAP * h) + 1
@@ -323,8 +322,6 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
         # stroke or body (seed 10342: 晨 of 曹强晨 half whitened with the seal's edge, some 170 grey on paper of 248,
         # and 曹强 accepted; specks and the seal's remnants fill a column of it to a fifth at most: 480 probe scans).
         if not (dark[:, :gap].any() or (faint[:, :gap].size and faint[:, :gap].mean(axis=0).max() >= DRAWER_FAINT_COLUMN)):
-            if single:
-                fv.flag(Reason.INCOMPLETE)
             continue
         engine = get_engine(settings)
         box = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
