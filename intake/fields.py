@@ -52,7 +52,12 @@ _CAPITAL = re.compile(r"(?:[（(]\s*负数\s*[)）]|负)?[零壹贰叁肆伍陆�
 _SMALL_FIGURES_LABEL = re.compile(r"[（(]?小\s*写")
 # A capital amount standing alone (the words row whose label OCR lost): ends in a unit, at least four glyphs.
 _CAPITAL_ALONE = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{2,}[圆元][零壹贰叁肆伍陆柒捌玖角分整正]*$")
-_MONEY = re.compile(r"[-−]?\s*[¥￥]?\s*[-−]?\d[\d,]*(?:\.\d+)?|\*{3}")
+_MONEY = re.compile(r"[-−]?\s*[¥￥]?\s*[-−]?\d[\d,]*(?:\.\d*)?|\*{3}")
+# A figure ending in its point and two digits: every amount is printed with its cents. A scan's figure read without
+# them lost them: "V353." (the line cut at the image's edge) and "V3073..60" read as 353.00 and 3073.00, agreed in
+# their sum and were accepted for 353.60 and 3073.60 (first run 11878, a phone photo); the span read again, "V353",
+# would have been taken as whole.
+_CENTS = re.compile(r"\.\d{2}$")
 
 _TITLES: tuple[tuple[str, InvoiceType], ...] = (
     (r"电子发票[（(]增值税专用发票[)）]", InvoiceType.DIGITAL_SPECIAL),
@@ -400,6 +405,14 @@ def _money_value(token: str) -> str:
     return "0.00" if token.strip() == "***" else normal.money(token.replace("−", "-"))
 
 
+def _money_field(token: str, piece: Piece, make: FieldMaker) -> FieldValue:
+    """A figure's field: `incomplete` on a scan when its cents were not read (_CENTS)."""
+    fv = make(_money_value(token), [piece])
+    if make.source == Source.OCR and token.strip() != "***" and not _CENTS.search(token):
+        fv.flag(Reason.INCOMPLETE)
+    return fv
+
+
 def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[FieldValue, FieldValue]:
     """合计 row: the amount then the tax, right of the label (a lone figure goes to the nearer header column)."""
     # "合" and "计" are printed far apart (13 glyphs on letter-spaced renderings).
@@ -417,7 +430,7 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
         return make("", []), make("", [])
     if len(tokens) >= 2:
         (a, pa), (t, pt) = tokens[0], tokens[-1]
-        return make(_money_value(a), [pa]), make(_money_value(t), [pt])
+        return _money_field(a, pa, make), _money_field(t, pt, make)
     token, p = tokens[0]
     if token.strip() == "***":
         return make("", []), make("0.00", [p])
@@ -425,8 +438,8 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
         ax = columns.boxes["amount"][2]
         tx = columns.boxes["tax"][2]
         if abs(p.x1 - tx) < abs(p.x1 - ax):
-            return make("", []), make(_money_value(token), [p])
-    return make(_money_value(token), [p]), make("", [])
+            return make("", []), _money_field(token, p, make)
+    return _money_field(token, p, make), make("", [])
 
 
 def _words(words: Hit, make: FieldMaker) -> FieldValue:
@@ -449,7 +462,7 @@ def _figures(layout: Layout, words: Hit, make: FieldMaker, taken: set = frozense
     for tail in tails:
         for token, p in _money_tokens(tail):
             if re.search(r"\d", token) and p.box not in taken:
-                return make(_money_value(token), [p])
+                return _money_field(token, p, make)
     return make("", [])
 
 

@@ -157,6 +157,41 @@ def test_a_stray_fragment_on_the_total_row_is_not_the_tax():
     assert (inv.fields["total_amount"].value, inv.fields["total_tax"].value) == ("124412.68", "1244.13")
 
 
+@pytest.mark.parametrize(("tax", "figures", "flagged"), [
+    ("V353.", "V3073..60", {"total_tax", "amount_with_tax"}),  # first run 11878: read 353.00 and 3073.00, sum agreed
+    ("¥353", "¥3073.60", {"total_tax"}),
+    ("¥353.6", "¥3073.60", {"total_tax"}),
+    ("¥353.60", "¥3073.60", set()),
+])
+def test_a_scans_figure_read_without_its_cents_is_incomplete(tax, figures, flagged):
+    from intake.fields import read_page
+
+    lines = _BODY + [
+        ("¥2720.00", (1400, 705, 1540, 745), 0.96),
+        (tax, (1700, 705, 1840, 745), 0.83),
+        ("价税合计（大写）", (260, 770, 450, 810), 0.98),
+        ("叁仟零柒拾叁圆陆角", (640, 780, 1060, 820), 0.95),
+        ("（小写）", (1270, 770, 1350, 810), 0.9),
+        (figures, (1370, 780, 1520, 820), 0.82),
+    ]
+    inv = read_page(_page(lines)).invoice
+    got = {n for n in ("total_amount", "total_tax", "amount_with_tax") if "incomplete" in inv.fields[n].reasons}
+    assert got == flagged
+    assert inv.fields["total_amount"].value == "2720.00"
+
+
+def test_a_text_layers_figure_is_taken_as_printed():
+    from dataclasses import replace
+
+    from intake.fields import read_page
+    from intake.pages import PageKind
+
+    lines = _BODY + [("¥2720", (1400, 705, 1540, 745), 1.0), ("¥353.6", (1700, 705, 1840, 745), 1.0)]
+    inv = read_page(replace(_page(lines), kind=PageKind.TEXT)).invoice
+    assert (inv.fields["total_amount"].value, inv.fields["total_tax"].value) == ("2720.00", "353.60")
+    assert not inv.fields["total_amount"].reasons and not inv.fields["total_tax"].reasons
+
+
 @pytest.mark.parametrize(("name", "whole"), [
     ("济南市维鼎网络科技有限公司", True), ("隆兴家具（广州）有限公司", True), ("张伟", True), ("个人", True),
     ("北京市隆润家具有限公司", True), ("兰溪市悦济舫餐厅", True), ("测试购方企业", True), ("北京市金杜律师事务所（特殊普通合伙）", True),
