@@ -59,7 +59,11 @@ SECOND_SURE = 0.8
 # both models, and the seal's reading repeats it: seeds 8200-8279, the first run of the whole pipeline on them, had
 # two such names accepted (安展 for 安辰 with the second model giving 辰 0.31 at that glyph; 展天 for 辰天 on the seal's
 # word); on the 560 scans of seeds 5000-5379, 6000-7079 and 8000-8179 a right 展 gave 辰 0.015 once, else <= 0.002.
-LOOKALIKES = {"品": "晶", "展": "辰"}
+# 宇 is read as 字 by all three readings alike (intake.reread.DRAWER_LOOKALIKES: drawers): seed 11838, the first run
+# of 11760-11919, accepted 重庆市德字康 for 德宇康 at 0.98 with the second model giving 宇 0.14 at that glyph; the
+# 1,000 scans of 10600-11599 had four more such names (云字, 和字, 海字, 字展), held on other doubts. A name printed
+# with 字 (数字科技) goes to review only where the recognizer gave 宇 that weight at the glyph.
+LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇"}
 LOOKALIKE_CHANCE = 0.005
 # The recognizer's probability for the lexicon's character at a misread glyph, at least.
 MIN_CHANCE = 0.01

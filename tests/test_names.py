@@ -310,6 +310,37 @@ def test_展_is_a_glyph_the_recognizer_makes_of_辰():
     assert not lookalike("合肥市安展供应链管理有限责任公司", read(0.001))
 
 
+def test_字_is_a_glyph_the_recognizer_makes_of_宇():
+    """First run 11838 (phone photo): 重庆市德字康 for 德宇康 accepted at 0.98, the second model giving 宇 0.14 there."""
+    from intake.glyphs import Glyph
+    from intake.names import lookalike
+
+    def read(weight):
+        return ([Glyph(ch, 1.0, ()) for ch in "重庆市德"] + [Glyph("字", 1.0 - weight, (("宇", weight),))]
+                + [Glyph(ch, 1.0, ()) for ch in "康信息技术有限公司"])
+
+    assert lookalike("重庆市德字康信息技术有限公司", read(0.14))
+    assert not lookalike("重庆市德字康信息技术有限公司", read(0.001))  # a 字 the recognizer saw no 宇 in
+
+
+@pytest.mark.slow
+def test_a_宇_read_as_字_by_every_reading_is_not_accepted(tmp_path: Path):
+    """First run 11838 (phone photo): the line, the ink reading and the second model all spelled 德字康 for 德宇康, and
+    the seal's reading (the same recognizer) backed it: the seller's name was accepted wrong at 0.98."""
+    import json
+
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(11838, "phone_photo", tmp_path)
+    truth = json.loads(case.path.with_name("phone_photo_11838.truth.json").read_text(encoding="utf-8"))
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    fv = inv.fields["seller_name"]
+    assert truth["seller_name"] == "重庆市德宇康信息技术有限公司"
+    assert fv.value == truth["seller_name"] or fv.status != "accepted"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [8258, 8274])
 def test_a_辰_read_as_展_by_every_reading_is_not_accepted(tmp_path: Path, seed):
