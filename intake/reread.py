@@ -132,13 +132,20 @@ def _keeps(old: str, new: str) -> bool:
     return all(ch in rest for ch in old)
 
 
+# The empty 备注 box is detected again in grey at twice the size: a remark's small faint blue print beside the seal's
+# lettering is found neither in the page's detection nor in the box's printer-ink view in colour (seeds 11694, 11721).
+REMARKS_SCALE = 2.0
+
+
 def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
-    """The 备注 box of a scan read empty, looked at once more: text detected on the printer-ink view of the box alone
-    (the page's detection misses a faint remark printed over the 备 label: seed 8051, accepted as "none printed") is
-    recognised and put among the page's lines, and the remarks are read from the page again. An OCR remark is never
-    accepted (intake.scoring), so what is found goes to review. A box that still reads empty but shows print no
+    """The 备注 box of a scan read empty, looked at once more: text detected on the printer-ink view of the box alone,
+    in grey at twice the size (REMARKS_SCALE; the page's detection misses a faint remark printed over the 备 label:
+    seed 8051, accepted as "none printed"), is recognised and put among the page's lines, and the remarks are read
+    from the page again. An OCR remark is never accepted (intake.scoring), so what is found goes to review. A box that still reads empty but shows print no
     reading took (`_print_unread`) is `incomplete`: not "none printed" (seeds 5070, 9274, 9525, accepted empty).
     Returns how many crops were recognised."""
+    import cv2
+
     from intake.ocr import crop_quad, get_engine
     from intake.scan import text_line
 
@@ -158,15 +165,19 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     engine = get_engine(settings)
     read = 0
     for inv, page, x0, y0, top, bottom, box in jobs:
+        grey = cv2.cvtColor(box, cv2.COLOR_BGR2GRAY) if box.ndim == 3 else box
+        big = cv2.cvtColor(cv2.resize(grey, None, fx=REMARKS_SCALE, fy=REMARKS_SCALE, interpolation=cv2.INTER_CUBIC),
+                           cv2.COLOR_GRAY2BGR)
         # Lines centred in the box only: the margin's copy name, one glyph per box down the edge, and specks are no
         # remark; nor a line the crop's edge cuts (the signature row below the box, the seller's block above it).
-        quads = [q for q in engine.detect(box) if _line_shaped(q) and top <= float(q[:, 1].mean()) <= bottom
-                 and q[:, 1].min() > 1 and q[:, 1].max() < box.shape[0] - 2]
+        quads = [(q, b) for q, b in ((q, q / REMARKS_SCALE) for q in engine.detect(big))
+                 if _line_shaped(b) and top <= float(b[:, 1].mean()) <= bottom
+                 and b[:, 1].min() > 1 and b[:, 1].max() < box.shape[0] - 2]
         found = []
         if quads:
-            texts = engine.recognize_crops([crop_quad(box, q) for q in quads])
+            texts = engine.recognize_crops([crop_quad(big, q) for q, _b in quads])
             read += len(quads)
-            found = [text_line(q + (x0, y0), text, score) for q, (text, score) in zip(quads, texts) if text.strip()]
+            found = [text_line(b + (x0, y0), text, score) for (_q, b), (text, score) in zip(quads, texts) if text.strip()]
         fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice if found else None
         if fresh is not None and fresh.fields["remarks"].value:
             page.lines = [*page.lines, *found]

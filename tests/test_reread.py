@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
@@ -569,6 +570,8 @@ def test_faint_print_is_the_line_no_reading_took_not_the_seals_lettering_nor_a_r
 @pytest.mark.parametrize("seed, printed", [
     (9274, True),  # dd39585632997 in small faint print against the 备 label: the page's detection saw none of it
     (9525, True),  # a paper 普票: the remark under the seal's edge, printer ink no detection found
+    (11694, True),  # small faint blue print left of the seal, found only in grey (REMARKS_SCALE)
+    (11721, True),  # faint blue print across the seal's lettering, found only in grey at twice the size
     (5230, False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure above it
     (10254, False),  # none printed; a glyph of the copy name down the margin beside the box's rule, half whitened
 ])
@@ -584,6 +587,8 @@ def test_a_remarks_box_read_empty_that_holds_print_is_left_for_review_and_an_emp
     (inv,) = extract_file(case.path, load_settings(env={})).invoices
     fv = inv.fields["remarks"]
     if printed:
-        assert fv.value in ("", case.truth["remarks"]) and fv.status == "needs_review"
+        # Left empty or read (near enough to be the remark, not the seal's lettering): either way a reviewer's.
+        assert fv.status == "needs_review"
+        assert not fv.value or SequenceMatcher(None, fv.value, case.truth["remarks"]).ratio() >= 0.8
     else:
         assert (fv.value, fv.status) == ("", "accepted")
