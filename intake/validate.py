@@ -24,7 +24,7 @@ from typing import Any
 from intake.capital import as_printed, words_to_amount
 from intake.fields import SIGNATURE_LABELS
 from intake.invoice import DIGITAL_TYPES, FIELDS, ITEM_FIELDS, MONEY_FIELDS, PARTIES, Invoice, InvoiceType, Reason
-from intake.names import is_fragment, places_of
+from intake.names import is_fragment, misread_place, places_of
 
 T = InvoiceType
 
@@ -411,11 +411,11 @@ def _check_machine_number(ctx: _Ctx) -> None:
 
 def _check_names(ctx: _Ctx) -> None:
     for name, tax_id in PARTIES:
-        value, verdict = ctx.values[name], ctx.v(name)
+        value, verdict, places = ctx.values[name], ctx.v(name), places_of(ctx.values[tax_id])
         if not value:
             verdict.flag(Reason.NOT_FOUND)
         elif (CIPHER_CHARS.search(value) or not re.search(r"[\u4e00-\u9fffA-Za-z]", value) or len(value) < 2
-              or CAPITAL_AMOUNT.fullmatch(value) or is_fragment(value, places_of(ctx.values[tax_id]))):
+              or CAPITAL_AMOUNT.fullmatch(value) or is_fragment(value, places) or misread_place(value, places)):
             verdict.flag(Reason.FORMAT_INVALID)
         else:
             verdict.back("format_ok")
