@@ -494,7 +494,7 @@ def identifiers_from_qr(inv: Invoice) -> list[str]:
 def repair_totals(inv: Invoice) -> list[str]:
     """Points the recognizer lost put back (where the QR says), a figure read into another total's place moved to
     its own, then the totals repaired from their confirmations."""
-    changed = _points_restored(inv)
+    changed = _points_restored(inv) or _cents_from_qr(inv)
     changed += [n for n in _misplaced(inv) if n not in changed]
     return changed + [n for n in _repair(inv) if n not in changed]
 
@@ -708,6 +708,24 @@ def _points_restored(inv: Invoice) -> list[str]:
                                    page=old.page)
     log.info("合计 figures read without their points; the QR's %s puts them back", amount)
     return list(scaled)
+
+
+def _cents_from_qr(inv: Invoice) -> list[str]:
+    """The total the QR carries, read without its cents (`incomplete`: intake.fields._CENTS), its yuan the QR's,
+    on an invoice whose number the QR agrees with: the QR's amount, an error-corrected copy, gives the cents (¥23 and
+    ¥27804 read for 23.00 and 27804.00 on two phone photos, 12118 and 5350)."""
+    from intake.validate import _money
+
+    field, amount = _qr_amount(inv)
+    if field is None or "qr_agrees" not in inv.fields["invoice_number"].support:
+        return []
+    fv = inv.fields[field]
+    read = _money(fv.value)
+    if fv.source != Source.OCR or Reason.INCOMPLETE not in fv.reasons or read is None or int(read) != int(amount):
+        return []
+    log.info("%s: read %s without its cents; the QR's %s", field, fv.value, amount)
+    inv.fields[field] = _from_qr(amount, fv.page, fv.box)
+    return [field]
 
 
 # A total computed from two established totals: trusted like a text layer, below a QR's own value.
