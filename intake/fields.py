@@ -34,7 +34,9 @@ LABELS = {
         + spaced("纳税人识别号") + ")" + _COLON,
         "统纳",
     ),
-    "total": label(spaced("合计"), "合"),
+    # Or 合 alone, nothing else within the row's reach: on a scan the letter-spaced 计 can go undetected, and the row's
+    # figures with it (first run 12240-12559: 12360, 12411, 12547, both figures not found).
+    "total": label(spaced("合计") + r"|^合$", "合"),
     "words": label(spaced("价税合计") + r"\s*[（(]?\s*(?:" + spaced("大写") + r")?\s*[)）]?", "价"),
     "figures": label(r"[（(]?\s*" + spaced("小写") + r"\s*[)）]?", "（(小"),
     "drawer": label(spaced("开票人") + _COLON, "开"),
