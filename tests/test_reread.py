@@ -615,3 +615,16 @@ def test_a_remarks_box_read_empty_that_holds_print_is_left_for_review_and_an_emp
         assert not fv.value or SequenceMatcher(None, fv.value, case.truth["remarks"]).ratio() >= 0.8
     else:
         assert (fv.value, fv.status) == ("", "accepted")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, kind", [(12287, "image_pdf"), (12472, "paper_special")])
+def test_an_issue_date_the_pages_detection_missed_is_found_in_the_headers_right_half(tmp_path, seed, kind):
+    """First run 12240-12559: the date's thin print, raised onto its label's colon, went undetected with its label."""
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(seed, kind, tmp_path)
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    assert inv.fields["issue_date"].value == case.truth["issue_date"]
