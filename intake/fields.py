@@ -423,7 +423,11 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
         return make("", []), make("", [])
     hit = max(hits, key=lambda h: h.y0)
     # Not the 价税合计 figure: on a small photo its row, set up by the print offset, can reach the 合计 label's row.
-    tokens = _money_tokens([p for p in hit.tail if not _SMALL_FIGURES_LABEL.search(p.text)])
+    # Nor a figure on the 小写 label's line, right of it: the label's (first run 12290: a tilted photo's ¥8613.80 in
+    # the 合计 row, taken for the tax, the total with tax then not found).
+    small = layout.find(LABELS["figures"])
+    tokens = _money_tokens([p for p in hit.tail if not _SMALL_FIGURES_LABEL.search(p.text) and not any(
+        p.x0 > s.x0 and abs(p.cy - s.cy) < 0.6 * s.height for s in small)])
     # Two printed figures and a stray fragment ("￥1244.1" "3"): the figures carry the cents.
     with_cents = [t for t in tokens if re.search(r"\.\d{2}$", t[0]) or t[0].strip() == "***"]
     if len(with_cents) >= 2:

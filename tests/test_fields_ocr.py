@@ -519,6 +519,25 @@ def test_the_合计_row_does_not_take_the_小写_figure_the_offset_set_up_beside
     assert (f["total_amount"].value, f["total_tax"].value, f["amount_with_tax"].value) == ("133.03", "11.97", "145.00")
 
 
+def test_the_合计_row_does_not_take_the_figure_on_the_小写_labels_line():
+    """First run 12290 (a tilted phone photo): the 合计 row's chain took ¥8613.80, on the (小写) label's line, for the
+    tax, passing over the tax figure printed higher; the total with tax was then not found."""
+    from intake.fields import read_page
+
+    lines = _BODY[:9] + [
+        ("V7622.83", (1214, 669, 1309, 699), 0.91),
+        ("¥990.97", (1478, 667, 1565, 695), 0.94),
+        ("合计", (426, 687, 508, 717), 1.0),
+        ("¥8613.80", (1257, 707, 1361, 736), 0.94),
+        ("(小写)", (1180, 717, 1251, 746), 1.0),
+        ("价税合计（大写）", (397, 728, 530, 756), 0.97),
+        ("捌仟陆佰壹拾叁圆捌角", (640, 728, 900, 756), 0.95),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert f["total_tax"].value != "8613.80"
+    assert f["amount_with_tax"].value == "8613.80"
+
+
 @pytest.mark.slow
 def test_a_phone_photo_with_a_neighbouring_paper_is_read_from_the_invoice_alone(tmp_path):
     """Generated phone photo 5062: the neighbouring paper lies against the invoice. Cut out by its own edges, the
