@@ -429,7 +429,7 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
     tokens = _money_tokens([p for p in hit.tail if not _SMALL_FIGURES_LABEL.search(p.text) and not any(
         p.x0 > s.x0 and abs(p.cy - s.cy) < 0.6 * s.height for s in small)])
     # Two printed figures and a stray fragment ("￥1244.1" "3"): the figures carry the cents.
-    with_cents = [t for t in tokens if re.search(r"\.\d{2}$", t[0]) or t[0].strip() == "***"]
+    with_cents = [t for t in tokens if _CENTS.search(t[0]) or t[0].strip() == "***"]
     if len(with_cents) >= 2:
         tokens = with_cents
     if not tokens:

@@ -167,7 +167,8 @@ def misread_place(name: str, places: tuple[str, ...]) -> bool:
             return True
     bracket = re.search(r"[（(]([^（()）]{2,8})[)）]", name)
     inside = bracket.group(1) if bracket else ""
-    return bool(inside) and inside not in places and inside not in _all_places() and any(one_off(inside, p) for p in places)
+    return (bool(inside) and inside not in places and inside not in _all_places()
+            and any(one_off(inside, p) for p in places))
 
 
 @lru_cache(maxsize=1)
@@ -553,7 +554,7 @@ def disputes(line: FieldValue, fixed: str, vouched: frozenset[int]) -> bool:
     with other glyphs. Both ink readings decode one crop of the printer-ink view, and a form rule struck through the
     name leaves it whitened there: first run 12215 read 康示 for 康乐 in both, every glyph >= 0.85, over the line's
     right 康乐 at 0.98; the ink reading then replaced it and was accepted. In 960 scans (8300-8539, the calibration
-    seeds, 11760-12079) the ink reading replaced an undoubted line four times: the wrong 康示, 天信 for the line's
+    seeds, 11760-12239) the ink reading replaced an undoubted line four times: the wrong 康示, 天信 for the line's
     大信 (right, now reviewed) and two misread places (大津, 文乌), which the tax id vouches for."""
     if line.raw_confidence <= DOUBT:
         return False

@@ -142,9 +142,9 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     """The 备注 box of a scan read empty, looked at once more: text detected on the printer-ink view of the box alone,
     in grey at twice the size (REMARKS_SCALE; the page's detection misses a faint remark printed over the 备 label:
     seed 8051, accepted as "none printed"), is recognised and put among the page's lines, and the remarks are read
-    from the page again. An OCR remark is never accepted (intake.scoring), so what is found goes to review. A box that still reads empty but shows print no
-    reading took (`_print_unread`) is `incomplete`: not "none printed" (seeds 5070, 9274, 9525, accepted empty).
-    Returns how many crops were recognised."""
+    from the page again. An OCR remark is never accepted (intake.scoring), so what is found goes to review. A box
+    that still reads empty but shows print no reading took (`_print_unread`) is `incomplete`: not "none printed"
+    (seeds 5070, 9274, 9525, accepted empty). Returns how many crops were recognised."""
     import cv2
 
     from intake.ocr import crop_quad, get_engine
@@ -178,7 +178,8 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
         if quads:
             texts = engine.recognize_crops([crop_quad(big, q) for q, _b in quads])
             read += len(quads)
-            found = [text_line(b + (x0, y0), text, score) for (_q, b), (text, score) in zip(quads, texts) if text.strip()]
+            found = [text_line(b + (x0, y0), text, score)
+                     for (_q, b), (text, score) in zip(quads, texts) if text.strip()]
         fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice if found else None
         if fresh is not None and fresh.fields["remarks"].value:
             page.lines = [*page.lines, *found]

@@ -416,7 +416,8 @@ def test_a_name_whose_box_cut_its_places_head_is_not_accepted(tmp_path: Path):
 
 
 def test_an_undoubted_line_that_reads_a_free_glyph_otherwise_disputes_the_ink_reading():
-    """First run 12215: a rule struck through 康乐; both ink readings read 康示 on the whitened crop, the line 康乐 at 0.98."""
+    """First run 12215: a rule struck through 康乐; both ink readings read 康示 on the whitened crop, the line 康乐
+    at 0.98."""
     from intake.invoice import FieldValue
     from intake.names import closed_parts, disputes, industry_part
 
