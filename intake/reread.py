@@ -145,8 +145,6 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     from the page again. An OCR remark is never accepted (intake.scoring), so what is found goes to review. A box
     that still reads empty but shows print no reading took (`_print_unread`) is `incomplete`: not "none printed"
     (seeds 5070, 9274, 9525, accepted empty). Returns how many crops were recognised."""
-    import cv2
-
     from intake.ocr import crop_quad, get_engine
     from intake.scan import text_line
 
@@ -166,9 +164,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     engine = get_engine(settings)
     read = 0
     for inv, page, x0, y0, top, bottom, box in jobs:
-        grey = cv2.cvtColor(box, cv2.COLOR_BGR2GRAY) if box.ndim == 3 else box
-        big = cv2.cvtColor(cv2.resize(grey, None, fx=REMARKS_SCALE, fy=REMARKS_SCALE, interpolation=cv2.INTER_CUBIC),
-                           cv2.COLOR_GRAY2BGR)
+        big = _grey_view(box, REMARKS_SCALE)
         # Lines centred in the box only: the margin's copy name, one glyph per box down the edge, and specks are no
         # remark; nor a line the crop's edge cuts (the signature row below the box, the seller's block above it).
         quads = [(q, b) for q, b in ((q, q / REMARKS_SCALE) for q in engine.detect(big))
@@ -296,7 +292,6 @@ def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, setti
                 ) -> tuple[list[TextLine], int]:
     """Text detected in `band` (x0, y0, x1, y1) of the page's image, in grey at `scale`, that no line of the page
     takes in (overlap >= 0.3), recognised: (the lines found, in page pixels; how many crops were recognised)."""
-    import cv2
     import numpy as np
 
     from intake.ocr import crop_quad, get_engine
@@ -304,11 +299,7 @@ def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, setti
     from intake.scan import overlap, text_line
 
     x0, y0, x1, y1 = band
-    crop = page.processed_image[y0:y1, x0:x1]
-    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
-    if scale != 1.0:
-        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    grey = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    grey = _grey_view(page.processed_image[y0:y1, x0:x1], scale)
     engine = get_engine(settings)
     covered = [(ln.x0, ln.y0, ln.x1, ln.y1) for ln in page.lines]
     quads = []
@@ -320,6 +311,17 @@ def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, setti
         return [], 0
     texts = engine.recognize_crops([crop_quad(grey, q) for q, _b in quads])
     return [text_line(b, text, score) for (_q, b), (text, score) in zip(quads, texts) if text.strip()], len(quads)
+
+
+def _grey_view(crop: "np.ndarray", scale: float) -> "np.ndarray":
+    """A crop in grey (as the detector's three channels) at `scale`: faint blue print the colour crop hides from the
+    detector stands out (remarks beside the seal, a machine number on the table's rule)."""
+    import cv2
+
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    if scale != 1.0:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
 
 
 # The drawer's box cut short: printer ink (darker than scan.UNCOVERED_INK on the ink view) within this many line heights
