@@ -33,6 +33,8 @@ from intake.settings import Settings
 if TYPE_CHECKING:
     import numpy as np
 
+    from intake.layout import Layout
+
 log = logging.getLogger(__name__)
 
 FACT = "reread_agrees"
@@ -225,9 +227,6 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
     `incomplete`), the field takes that reading's value and reasons, its score halved: one reading of a band at
     twice the size is a lead for the reviewer, not a value to accept (no check of its own: DOUBT_ONLY). Where it
     finds nothing, empty stands (older forms print none). Returns how many crops were recognised."""
-    from intake.layout import Layout
-    from intake.ocrfields import header_limit
-
     read = 0
     for inv, page in scanned:
         fv = inv.fields["machine_number"]
@@ -235,9 +234,7 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
         if (fv.value or fv.reasons or image is None or inv.fields["invoice_type"].value in DIGITAL_TYPES
                 or not page.lines):
             continue
-        layout = Layout(page.lines)
-        words = inv.fields["amount_in_words"].box
-        limit = header_limit(layout, page.height or image.shape[0], None, words[1] if words else image.shape[0])
+        layout, limit = _header(inv, page)
         above, below = MACHINE_BAND_ROWS
         y0 = max(0, int(limit - above * layout.char_height))
         y1, x1 = min(image.shape[0], int(limit + below * layout.char_height)), image.shape[1] // 2
@@ -262,18 +259,13 @@ def look_for_issue_date(scanned: list[tuple[Invoice, Page]], settings: Settings)
     colon (first run 12240-12559: 12287, 12472). Text detected there that no line of the page covers is recognised,
     and the page is read again with it; a date found so is the field's, checked and scored as any. Returns how many
     crops were recognised."""
-    from intake.layout import Layout
-    from intake.ocrfields import header_limit
-
     read = 0
     for inv, page in scanned:
         fv = inv.fields["issue_date"]
         image = page.processed_image
         if fv.value or image is None or not page.lines:
             continue
-        layout = Layout(page.lines)
-        words = inv.fields["amount_in_words"].box
-        limit = header_limit(layout, page.height or image.shape[0], None, words[1] if words else image.shape[0])
+        _layout, limit = _header(inv, page)
         y1 = min(image.shape[0], int(limit))
         if y1 < 8:
             continue
@@ -286,6 +278,17 @@ def look_for_issue_date(scanned: list[tuple[Invoice, Page]], settings: Settings)
         inv.fields["issue_date"] = fresh.fields["issue_date"]
         log.info("issue_date: not found; the header's right half reads %s", fresh.fields["issue_date"].value)
     return read
+
+
+def _header(inv: Invoice, page: Page) -> tuple[Layout, float]:
+    """The page's layout and the bottom of its header band (ocrfields.header_limit, above the words row)."""
+    from intake.layout import Layout
+    from intake.ocrfields import header_limit
+
+    image = page.processed_image
+    layout = Layout(page.lines)
+    words = inv.fields["amount_in_words"].box
+    return layout, header_limit(layout, page.height or image.shape[0], None, words[1] if words else image.shape[0])
 
 
 def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, settings: Settings
