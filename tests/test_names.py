@@ -21,6 +21,17 @@ def glyphs(text: str, alternatives: dict[int, tuple[tuple[str, float], ...]] | N
     return [Glyph(ch, prob, alternatives.get(i, ())) for i, ch in enumerate(text)]
 
 
+def _read_generated(tmp_path: Path, seed: int, kind: str, **settings):
+    """A generated scan through the whole pipeline: (its one invoice, its truth)."""
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(seed, kind, tmp_path)
+    (inv,) = extract_file(case.path, load_settings(env={}, **settings)).invoices
+    return inv, case.truth
+
+
 @pytest.mark.parametrize("name, fragment", [
     ("恒劳务服务有限公司", True),  # the cut left one glyph of 捷远恒 before the industry: a 字号 has two or more
     ("劳务服务有限公司", True),
@@ -158,15 +169,7 @@ def test_a_name_with_a_doubtful_glyph_is_not_accepted_on_its_line_score(tmp_path
     """Generated phone photo (seed 5306, calibration range): PP-OCRv6 reads the seller's 晶 as 品 with a line
     score of 0.97, and the same from two re-reads; the PP-OCRv5 glyph reading spells it the same but gives 晶
     weight at that glyph (a look-alike it is known to make). The line score is halved: the name stays in review."""
-    import json
-
-    from intake.pipeline import extract_file
-    from intake.settings import load_settings
-    from samples.generate import generate
-
-    case = generate(5306, "phone_photo", tmp_path)
-    truth = json.loads(case.path.with_name(case.path.stem + ".truth.json").read_text(encoding="utf-8"))
-    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    inv, truth = _read_generated(tmp_path, 5306, "phone_photo")
     fv = inv.fields["seller_name"]
     assert fv.value != truth["seller_name"], "the recognizer now reads it right: pick another doubtful case"
     assert fv.value.replace("品", "晶") == truth["seller_name"]
@@ -207,16 +210,8 @@ def test_a_name_the_ink_reading_spells_otherwise_takes_it(tmp_path: Path, caplog
     """Generated scans (calibration range) whose buyer line PP-OCRv6 misread on the page; read again from the
     printer-ink view, glyph by glyph, it comes out right. The value is the ink reading's; it is accepted only when
     the second model spells it too, every glyph of both readings sure."""
-    import json
-
-    from intake.pipeline import extract_file
-    from intake.settings import load_settings
-    from samples.generate import generate
-
-    case = generate(seed, kind, tmp_path)
-    truth = json.loads(case.path.with_name(f"{kind}_{seed}.truth.json").read_text(encoding="utf-8"))
     with caplog.at_level("INFO", logger="intake.names"):
-        (inv,) = extract_file(case.path, load_settings(env={}, data_dir=tmp_path)).invoices
+        inv, truth = _read_generated(tmp_path, seed, kind, data_dir=tmp_path)
     assert f"buyer_name: {misread} -> {truth['buyer_name']}" in caplog.text
     fv = inv.fields["buyer_name"]
     assert fv.value == truth["buyer_name"]
@@ -250,15 +245,7 @@ def test_the_ink_readings_weakest_glyph_leaves_out_the_vouched_parts():
 def test_names_misread_only_in_the_place_the_tax_id_names_are_accepted(tmp_path: Path, seed, kind):
     """Generated scans (calibration range) whose names one reading gets wrong or unsure only in the place, which the
     tax id's division names: the rest of the name, read the same and surely by both models, carries it."""
-    import json
-
-    from intake.pipeline import extract_file
-    from intake.settings import load_settings
-    from samples.generate import generate
-
-    case = generate(seed, kind, tmp_path)
-    truth = json.loads(case.path.with_name(f"{kind}_{seed}.truth.json").read_text(encoding="utf-8"))
-    (inv,) = extract_file(case.path, load_settings(env={}, data_dir=tmp_path)).invoices
+    inv, truth = _read_generated(tmp_path, seed, kind, data_dir=tmp_path)
     fv = inv.fields["buyer_name"]
     assert fv.value == truth["buyer_name"]
     assert fv.status == "accepted"
@@ -318,15 +305,7 @@ def test_agreement_leaves_out_the_parts_other_checks_vouch_for():
 def test_a_name_the_ink_reading_is_sure_of_and_the_second_model_spells_alike_is_accepted(tmp_path: Path, seed, kind, field):
     """Generated scans (calibration range) whose first line reading was doubted: the ink reading sure of every glyph
     (INK_SURE) and the second model spelling the name the same, a little less surely (SECOND_SURE), agree."""
-    import json
-
-    from intake.pipeline import extract_file
-    from intake.settings import load_settings
-    from samples.generate import generate
-
-    case = generate(seed, kind, tmp_path)
-    truth = json.loads(case.path.with_name(f"{kind}_{seed}.truth.json").read_text(encoding="utf-8"))
-    (inv,) = extract_file(case.path, load_settings(env={}, data_dir=tmp_path)).invoices
+    inv, truth = _read_generated(tmp_path, seed, kind, data_dir=tmp_path)
     fv = inv.fields[field]
     assert fv.value == truth[field]
     assert fv.status == "accepted"
@@ -363,15 +342,7 @@ def test_字_is_a_glyph_the_recognizer_makes_of_宇():
 def test_a_宇_read_as_字_by_every_reading_is_not_accepted(tmp_path: Path):
     """First run 11838 (phone photo): the line, the ink reading and the second model all spelled 德字康 for 德宇康, and
     the seal's reading (the same recognizer) backed it: the seller's name was accepted wrong at 0.98."""
-    import json
-
-    from intake.pipeline import extract_file
-    from intake.settings import load_settings
-    from samples.generate import generate
-
-    case = generate(11838, "phone_photo", tmp_path)
-    truth = json.loads(case.path.with_name("phone_photo_11838.truth.json").read_text(encoding="utf-8"))
-    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    inv, truth = _read_generated(tmp_path, 11838, "phone_photo")
     fv = inv.fields["seller_name"]
     assert truth["seller_name"] == "重庆市德宇康信息技术有限公司"
     assert fv.value == truth["seller_name"] or fv.status != "accepted"
@@ -382,15 +353,7 @@ def test_a_宇_read_as_字_by_every_reading_is_not_accepted(tmp_path: Path):
 def test_a_辰_read_as_展_by_every_reading_is_not_accepted(tmp_path: Path, seed):
     """Phone photos 8258 (the second model gave 辰 0.31) and 8274 (the second model read 辰; the seal, read by the first
     recognizer, spelled 展 and confirmed the misread name): each seller name was accepted wrong."""
-    import json
-
-    from intake.pipeline import extract_file
-    from intake.settings import load_settings
-    from samples.generate import generate
-
-    case = generate(seed, "phone_photo", tmp_path)
-    truth = json.loads(case.path.with_name(f"phone_photo_{seed}.truth.json").read_text(encoding="utf-8"))
-    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    inv, truth = _read_generated(tmp_path, seed, "phone_photo")
     fv = inv.fields["seller_name"]
     assert "辰" in truth["seller_name"]
     assert fv.status != "accepted" or fv.value == truth["seller_name"]
@@ -400,15 +363,7 @@ def test_a_辰_read_as_展_by_every_reading_is_not_accepted(tmp_path: Path, seed
 def test_a_name_whose_box_cut_its_places_head_is_not_accepted(tmp_path: Path):
     """First run 10902 (phone photo): the buyer's box began after 贵 of 贵阳市, and the ink reading and the second model
     both spelled 阳市源瑞劳务服务有限公司 surely; it read as whole and was accepted at 0.999."""
-    import json
-
-    from intake.pipeline import extract_file
-    from intake.settings import load_settings
-    from samples.generate import generate
-
-    case = generate(10902, "phone_photo", tmp_path)
-    truth = json.loads(case.path.with_name("phone_photo_10902.truth.json").read_text(encoding="utf-8"))
-    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    inv, truth = _read_generated(tmp_path, 10902, "phone_photo")
     fv = inv.fields["buyer_name"]
     assert truth["buyer_name"] == "贵阳市源瑞劳务服务有限公司"
     assert fv.value == truth["buyer_name"] or fv.status != "accepted"
@@ -441,14 +396,6 @@ def test_an_undoubted_line_that_reads_a_free_glyph_otherwise_disputes_the_ink_re
     (12215, "image_pdf", "buyer_name"),  # 康示 for 康乐: the ink readings, on a crop a rule whitened, outvoted the line
 ])
 def test_names_the_first_run_of_11920_12239_accepted_wrong_are_not_accepted(tmp_path: Path, seed, kind, field):
-    import json
-
-    from intake.pipeline import extract_file
-    from intake.settings import load_settings
-    from samples.generate import generate
-
-    case = generate(seed, kind, tmp_path)
-    truth = json.loads(case.path.with_name(f"{kind}_{seed}.truth.json").read_text(encoding="utf-8"))
-    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    inv, truth = _read_generated(tmp_path, seed, kind)
     fv = inv.fields[field]
     assert fv.value == truth[field] or fv.status != "accepted"
