@@ -322,12 +322,24 @@ def _digits_after(layout: Layout, key: str, make: FieldMaker, lengths: tuple[int
     return make(value, run)
 
 
+# A date whose year lost its first digit into the label's colon (print offset sets the date onto it: seed 12628 read
+# 开票日期?024年12月22日): the rest of the year, after at most one glyph that is no digit.
+_YEAR_HEADLESS = re.compile(r"^\D?(0\d\d年.*)")
+
+
 def _date(layout: Layout, make: FieldMaker) -> FieldValue:
     for hit in sorted(layout.find(LABELS["issue_date"]), key=lambda h: h.y0):
         run = value_run(hit.tail, 3.0)
-        value = normal.iso_date(re.sub(r"\s+", "", _run_text(run)))
+        text = re.sub(r"\s+", "", _run_text(run))
+        value = normal.iso_date(text)
         if value:
             return make(value, run)
+        headless = _YEAR_HEADLESS.match(text)
+        if headless and normal.iso_date("2" + headless.group(1)):
+            # Every year an invoice carries starts with 2: the value is a reviewer's to confirm, not to type.
+            fv = make(normal.iso_date("2" + headless.group(1)), run)
+            fv.flag(Reason.INCOMPLETE)
+            return fv
     return make("", [])
 
 
