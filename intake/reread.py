@@ -138,6 +138,9 @@ def _keeps(old: str, new: str) -> bool:
 # The empty 备注 box is detected again in grey at twice the size: a remark's small faint blue print beside the seal's
 # lettering is found neither in the page's detection nor in the box's printer-ink view in colour (seeds 11694, 11721).
 REMARKS_SCALE = 2.0
+# A detected box this many times as wide as it is high is a line there: a remark of three glyphs, its box grown by the
+# detector's margin, is about 1.8 (seed 13276: 市场煤); one glyph (the margin's copy name, a speck) about 1.
+REMARK_SHAPE = 1.5
 
 
 def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
@@ -147,7 +150,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     from the page again. An OCR remark is never accepted (intake.scoring), so what is found goes to review. A box
     that still reads empty but shows print no reading took (`_print_unread`) is `incomplete`: not "none printed"
     (seeds 5070, 9274, 9525, accepted empty). Returns how many crops were recognised."""
-    from intake.ocr import crop_quad, get_engine
+    from intake.ocr import get_engine
     from intake.scan import text_line
 
     jobs = []
@@ -160,24 +163,30 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
         x0, y0, x1, y1 = _bounds(image, TextLine("", *fv.box), 0.25, 0.0)
         if x1 - x0 < 8 or y1 - y0 < 8:
             continue
-        jobs.append((inv, page, x0, y0, fv.box[1] - y0, fv.box[3] - y0, image[y0:y1, x0:x1]))
+        jobs.append((inv, page, x0, y0, fv.box[1] - y0, fv.box[3] - y0, image, x1, y1))
     if not jobs:
         return 0
     engine = get_engine(settings)
     read = 0
-    for inv, page, x0, y0, top, bottom, box in jobs:
-        big = _grey_view(box, REMARKS_SCALE)
-        # Lines centred in the box only: the margin's copy name, one glyph per box down the edge, and specks are no
-        # remark; nor a line the crop's edge cuts (the signature row below the box, the seller's block above it).
-        quads = [(q, b) for q, b in ((q, q / REMARKS_SCALE) for q in engine.detect(big))
-                 if _line_shaped(b) and top <= float(b[:, 1].mean()) <= bottom
-                 and b[:, 1].min() > 1 and b[:, 1].max() < box.shape[0] - 2]
+    for inv, page, x0, y0, top, bottom, image, x1, y1 in jobs:
+        box = image[y0:y1, x0:x1]
+        quads, cut = _lines_in_box(engine, box, top, bottom)
+        if cut and x0 > 0:
+            # A line the box's left edge cuts: print offset set the remark's first glyph across the label column's
+            # rule, and what is left of it may be too short to pass for a line (seed 13276: 场煤 of 市场煤, accepted
+            # as "none printed"). The box is detected again from a glyph further left. Only then: where the remark
+            # touches the label, a glyph of the label is read with it (seed 11694: 签d41733093562).
+            reach = min(x0, int(_glyph_height(page)))
+            quads, _ = _lines_in_box(engine, image[y0:y1, x0 - reach:x1], top, bottom)
+            origin = (x0 - reach, y0)
+        else:
+            origin = (x0, y0)
         found = []
         if quads:
-            texts = engine.recognize_crops([crop_quad(big, q) for q, _b in quads])
+            texts = engine.recognize_crops([crop for _b, crop in quads])
             read += len(quads)
-            found = [text_line(b + (x0, y0), text, score)
-                     for (_q, b), (text, score) in zip(quads, texts) if text.strip()]
+            found = [text_line(b + origin, text, score) for (b, _crop), (text, score) in zip(quads, texts)
+                     if text.strip()]
         fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice if found else None
         if fresh is not None and fresh.fields["remarks"].value:
             page.lines = [*page.lines, *found]
@@ -187,6 +196,32 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
             inv.fields["remarks"].flag(Reason.INCOMPLETE)
             log.info("remarks: print seen in the box read empty; left for review")
     return read
+
+
+def _lines_in_box(engine, box: "np.ndarray", top: float, bottom: float) -> "tuple[list, bool]":
+    """Lines detected in a remarks box's crop (grey, REMARKS_SCALE), each as (its quad in the crop, the line's crop
+    to recognise), and whether a line the crop's left edge cuts was seen. Lines centred in the box only: the margin's
+    copy name, one glyph per box down the edge, and specks are no remark; nor a line the crop's top or bottom edge
+    cuts (the signature row below the box, the seller's block above it), nor one its left edge cuts."""
+    from intake.ocr import crop_quad
+
+    big = _grey_view(box, REMARKS_SCALE)
+    lines, cut = [], False
+    for q in engine.detect(big):
+        b = q / REMARKS_SCALE
+        if not (top <= float(b[:, 1].mean()) <= bottom and b[:, 1].min() > 1 and b[:, 1].max() < box.shape[0] - 2):
+            continue
+        if b[:, 0].min() <= 1:
+            cut = True
+        elif _line_shaped(b, REMARK_SHAPE):
+            lines.append((b, crop_quad(big, q)))
+    return lines, cut
+
+
+def _glyph_height(page: Page) -> float:
+    """The page's typical line height: the middle of its lines' heights."""
+    heights = sorted(line.y1 - line.y0 for line in page.lines)
+    return heights[len(heights) // 2] if heights else 0.0
 
 
 def _print_unread(page: Page, region: tuple[float, float, float, float], crop: "np.ndarray", x0: int, y0: int,
@@ -408,9 +443,9 @@ def _without_rules(ink: "np.ndarray") -> "np.ndarray":
     return ink[ink.mean(axis=1) <= DRAWER_RULE_SHARE]
 
 
-def _line_shaped(quad: "np.ndarray") -> bool:
+def _line_shaped(quad: "np.ndarray", ratio: float = 2.0) -> bool:
     w, h = float(quad[:, 0].max() - quad[:, 0].min()), float(quad[:, 1].max() - quad[:, 1].min())
-    return w >= 2 * h
+    return w >= ratio * h
 
 
 def _span(box, parts: list[TextLine]) -> TextLine:

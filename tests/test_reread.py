@@ -590,21 +590,23 @@ def test_faint_print_is_the_line_no_reading_took_not_the_seals_lettering_nor_a_r
     assert scan.faint_print(blank, 24, []) == []
 
 
-@pytest.mark.parametrize("seed, printed", [
-    (9274, True),  # dd39585632997 in small faint print against the 备 label: the page's detection saw none of it
-    (9525, True),  # a paper 普票: the remark under the seal's edge, printer ink no detection found
-    (11694, True),  # small faint blue print left of the seal, found only in grey (REMARKS_SCALE)
-    (11721, True),  # faint blue print across the seal's lettering, found only in grey at twice the size
-    (5230, False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure above it
-    (10254, False),  # none printed; a glyph of the copy name down the margin beside the box's rule, half whitened
+@pytest.mark.parametrize("seed, kind, printed", [
+    (9274, "phone_photo", True),  # dd39585632997 in small faint print against the 备 label: the page's detection saw none of it
+    (9525, "paper_normal", True),  # a paper 普票: the remark under the seal's edge, printer ink no detection found
+    (11694, "phone_photo", True),  # small faint blue print left of the seal, found only in grey (REMARKS_SCALE)
+    (11721, "paper_normal", True),  # faint blue print across the seal's lettering, found only in grey at twice the size
+    # 市场煤 printed across the label column's rule, its 备 unread: cut at the box's edge, the rest was too short to be
+    # taken for a line (first run 13200-13519, accepted empty)
+    (13276, "paper_special", True),
+    (5230, "phone_photo", False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure
+    (10254, "phone_photo", False),  # none printed; a glyph of the copy name down the margin beside the box's rule
 ])
 def test_a_remarks_box_read_empty_that_holds_print_is_left_for_review_and_an_empty_one_stays_accepted(tmp_path, seed,
-                                                                                                      printed):
+                                                                                                      kind, printed):
     from intake.pipeline import extract_file
     from intake.settings import load_settings
     from samples.generate import generate
 
-    kind = "phone_photo" if seed % 4 == 2 else "paper_normal"
     case = generate(seed, kind, tmp_path)
     assert bool(case.truth["remarks"]) == printed
     (inv,) = extract_file(case.path, load_settings(env={})).invoices
@@ -618,9 +620,15 @@ def test_a_remarks_box_read_empty_that_holds_print_is_left_for_review_and_an_emp
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed, kind", [(12287, "image_pdf"), (12472, "paper_special")])
+@pytest.mark.parametrize("seed, kind", [
+    (12287, "image_pdf"), (12472, "paper_special"),
+    # The date set onto the label's colon was detected but its year's 2 lost there: 开票日期?024年12月22日. The year
+    # every invoice carries starts with 2: read so, flagged incomplete, the span's own reading then took it whole.
+    (12628, "paper_special"),
+])
 def test_an_issue_date_the_pages_detection_missed_is_found_in_the_headers_right_half(tmp_path, seed, kind):
-    """First run 12240-12559: the date's thin print, raised onto its label's colon, went undetected with its label."""
+    """First runs 12240-12879: the date's thin print, raised onto its label's colon, went undetected with its label
+    or lost its first digit there."""
     from intake.pipeline import extract_file
     from intake.settings import load_settings
     from samples.generate import generate
