@@ -182,6 +182,10 @@ def test_a_glyph_the_recognizer_makes_of_its_look_alike_is_a_doubt():
     text = "品康通信息技术（合肥）有限公司"
     assert lookalike(text, glyphs(text, {0: (("晶", 0.012),)}, prob=0.99))
     assert not lookalike(text, glyphs(text, {0: (("晶", 0.0014),)}, prob=0.99))  # a right 品 (seeds 5200-5279)
+    # First run 13258: 景品 for 景晶, accepted at 0.97, the second model giving 晶 0.0028 (LOOKALIKE_CHANCES).
+    name = "上海市景品企业管理咨询集团有限公司"
+    assert lookalike(name, glyphs(name, {4: (("晶", 0.0028),)}, prob=0.99))
+    assert not lookalike("上海市展宏贸易有限公司", glyphs("上海市展宏贸易有限公司", {3: (("辰", 0.0028),)}, prob=0.99))
     assert not lookalike("晶康通信息技术（合肥）有限公司", glyphs("晶康通信息技术（合肥）有限公司", {0: (("品", 0.2),)}))
 
 
