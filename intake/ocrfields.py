@@ -446,7 +446,9 @@ QR_CONFIDENCE = 0.99
 
 
 def fill_from_qr(inv: Invoice, page: Page) -> None:
-    """Empty fields from the page's QR, once the QR agrees with at least one value OCR read (so it is this invoice's)."""
+    """Empty fields from the page's QR, once the QR agrees with at least one value OCR read (so it is this invoice's).
+    An identifier read with a glyph lost (`incomplete`: a date's year read without its first digit) counts as empty:
+    it is no evidence the QR is this invoice's, and the QR's error-corrected copy takes its place."""
     from intake.qr import parse_payload
 
     f = inv.fields
@@ -456,12 +458,13 @@ def fill_from_qr(inv: Invoice, page: Page) -> None:
             continue
         pairs = {"invoice_number": qr.number, "invoice_code": qr.code, "issue_date": qr.date,
                  "check_code": qr.check_code, qr.amount_field: qr.amount}
-        agree = [n for n, v in pairs.items() if v and f[n].value and _same(n, f[n].value, v)]
-        clash = [n for n, v in pairs.items() if v and f[n].value and not _same(n, f[n].value, v)]
+        read = {n for n in pairs if f[n].value and (n == qr.amount_field or Reason.INCOMPLETE not in f[n].reasons)}
+        agree = [n for n, v in pairs.items() if v and n in read and _same(n, f[n].value, v)]
+        clash = [n for n, v in pairs.items() if v and n in read and not _same(n, f[n].value, v)]
         if not agree or len(clash) >= len(agree):
             continue
         for name, value in pairs.items():
-            if value and not f[name].value:
+            if value and name not in read:
                 f[name] = FieldValue(value=value if name != qr.amount_field else normal.money(value), source=Source.QR,
                                      raw_confidence=QR_CONFIDENCE, page=inv.page)
         if qr.invoice_type and f["invoice_type"].value in ("", InvoiceType.UNKNOWN):

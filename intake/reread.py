@@ -138,8 +138,8 @@ def _keeps(old: str, new: str) -> bool:
 # The empty 备注 box is detected again in grey at twice the size: a remark's small faint blue print beside the seal's
 # lettering is found neither in the page's detection nor in the box's printer-ink view in colour (seeds 11694, 11721).
 REMARKS_SCALE = 2.0
-# A detected box this many times as wide as it is high is a line there: a remark of three glyphs, its box grown by the
-# detector's margin, is about 1.8 (seed 13276: 市场煤); one glyph (the margin's copy name, a speck) about 1.
+# Detected again further left, a box this many times as wide as it is high is a line: a remark of three glyphs, its box
+# grown by the detector's margin, is about 1.8 (seed 13276: 市场煤); one glyph (a speck, half the label's glyph) about 1.
 REMARK_SHAPE = 1.5
 
 
@@ -151,7 +151,6 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     that still reads empty but shows print no reading took (`_print_unread`) is `incomplete`: not "none printed"
     (seeds 5070, 9274, 9525, accepted empty). Returns how many crops were recognised."""
     from intake.ocr import get_engine
-    from intake.scan import text_line
 
     jobs = []
     for inv, page in scanned:
@@ -170,39 +169,33 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     read = 0
     for inv, page, x0, y0, top, bottom, image, x1, y1 in jobs:
         box = image[y0:y1, x0:x1]
-        quads, cut = _lines_in_box(engine, box, top, bottom)
-        if cut and x0 > 0:
-            # A line the box's left edge cuts: print offset set the remark's first glyph across the label column's
-            # rule, and what is left of it may be too short to pass for a line (seed 13276: 场煤 of 市场煤, accepted
-            # as "none printed"). The box is detected again from a glyph further left. Only then: where the remark
-            # touches the label, a glyph of the label is read with it (seed 11694: 签d41733093562).
+        quads, cut = _lines_in_box(engine, box, top, bottom, 2.0)
+        found, fresh = _remark_read(engine, page, quads, (x0, y0))
+        read += len(quads)
+        if fresh is None and cut and x0 > 0:
+            # Nothing read, and a detected box the crop's left edge cuts too short for a line: print offset set the
+            # remark's first glyph across the label column's rule, and the rest (场煤 of 市场煤, seed 13276, accepted as
+            # "none printed") is not twice as wide as high with the detector's margin. The box is detected again from
+            # a glyph further left, where a remark of three glyphs passes for a line (REMARK_SHAPE).
             reach = min(x0, int(_glyph_height(page)))
-            quads, _ = _lines_in_box(engine, image[y0:y1, x0 - reach:x1], top, bottom)
-            origin = (x0 - reach, y0)
-        else:
-            origin = (x0, y0)
-        found = []
-        if quads:
-            texts = engine.recognize_crops([crop for _b, crop in quads])
+            quads, _ = _lines_in_box(engine, image[y0:y1, x0 - reach:x1], top, bottom, REMARK_SHAPE)
+            found, fresh = _remark_read(engine, page, quads, (x0 - reach, y0))
             read += len(quads)
-            found = [text_line(b + origin, text, score) for (b, _crop), (text, score) in zip(quads, texts)
-                     if text.strip()]
-        fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice if found else None
-        if fresh is not None and fresh.fields["remarks"].value:
+        if fresh is not None:
             page.lines = [*page.lines, *found]
-            inv.fields["remarks"] = fresh.fields["remarks"]
-            log.info("remarks: read %r in the box read empty", fresh.fields["remarks"].value)
+            inv.fields["remarks"] = fresh
+            log.info("remarks: read %r in the box read empty", fresh.value)
         elif _print_unread(page, inv.fields["remarks"].box, box, x0, y0, top, bottom):
             inv.fields["remarks"].flag(Reason.INCOMPLETE)
             log.info("remarks: print seen in the box read empty; left for review")
     return read
 
 
-def _lines_in_box(engine, box: "np.ndarray", top: float, bottom: float) -> "tuple[list, bool]":
-    """Lines detected in a remarks box's crop (grey, REMARKS_SCALE), each as (its quad in the crop, the line's crop
-    to recognise), and whether a line the crop's left edge cuts was seen. Lines centred in the box only: the margin's
-    copy name, one glyph per box down the edge, and specks are no remark; nor a line the crop's top or bottom edge
-    cuts (the signature row below the box, the seller's block above it), nor one its left edge cuts."""
+def _lines_in_box(engine, box: "np.ndarray", top: float, bottom: float, shape: float) -> "tuple[list, bool]":
+    """Lines detected in a remarks box's crop (grey, REMARKS_SCALE), each as (its quad in the crop, the line's crop to
+    recognise), and whether a box the crop's left edge cuts was too short for one. Lines centred in the box only, at
+    least `shape` times as wide as high: the margin's copy name, one glyph per box down the edge, and specks are no
+    remark; nor a line the crop's top or bottom edge cuts (the signature row below the box, the seller's block above)."""
     from intake.ocr import crop_quad
 
     big = _grey_view(box, REMARKS_SCALE)
@@ -211,11 +204,26 @@ def _lines_in_box(engine, box: "np.ndarray", top: float, bottom: float) -> "tupl
         b = q / REMARKS_SCALE
         if not (top <= float(b[:, 1].mean()) <= bottom and b[:, 1].min() > 1 and b[:, 1].max() < box.shape[0] - 2):
             continue
-        if b[:, 0].min() <= 1:
-            cut = True
-        elif _line_shaped(b, REMARK_SHAPE):
+        if _line_shaped(b, shape):
             lines.append((b, crop_quad(big, q)))
+        elif b[:, 0].min() <= 1:
+            cut = True
     return lines, cut
+
+
+def _remark_read(engine, page: Page, quads: list, origin: tuple[int, int]) -> "tuple[list[TextLine], FieldValue | None]":
+    """The lines `_lines_in_box` found (at `origin` on the page), recognised, and the remarks the page reads with them
+    among its lines; None when it reads none."""
+    from intake.scan import text_line
+
+    if not quads:
+        return [], None
+    texts = engine.recognize_crops([crop for _b, crop in quads])
+    found = [text_line(b + origin, text, score) for (b, _crop), (text, score) in zip(quads, texts) if text.strip()]
+    fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice if found else None
+    if fresh is None or not fresh.fields["remarks"].value:
+        return found, None
+    return found, fresh.fields["remarks"]
 
 
 def _glyph_height(page: Page) -> float:
