@@ -840,3 +840,30 @@ def test_words_not_read_on_their_row_are_missing_not_unprinted():
     assert (words.value, words.status, words.reasons) == ("", "needs_review", ["incomplete"])
     lines.insert(-2, ("贰万壹仟柒佰贰拾肆圆肆角捌分", (640, 780, 1060, 820), 0.95))
     assert read_page(_page(lines)).invoice.fields["amount_in_words"].reasons == []
+
+
+def test_a_date_read_without_its_years_first_digit_is_the_qrs_to_fill_and_no_evidence_the_qr_is_this_invoices():
+    """Seed 5307 read 开票日期020年04月10日: the date, read as 2020-04-10 and flagged incomplete (fields._date), takes the
+    QR's copy once the number proves the QR is this invoice's; the guessed date alone proves nothing."""
+    from intake.invoice import FIELDS, FieldValue, Invoice, Reason, Source
+    from intake.ocrfields import fill_from_qr
+    from intake.pages import Page, PageKind
+
+    def read(number: str) -> Invoice:
+        inv = Invoice(page=1)
+        for name in FIELDS:
+            inv.set(name, FieldValue(value="", source=Source.OCR))
+        inv.set("invoice_number", FieldValue(value=number, source=Source.OCR, raw_confidence=0.99))
+        date = FieldValue(value="2020-04-10", source=Source.OCR, raw_confidence=0.95)
+        date.flag(Reason.INCOMPLETE)
+        inv.set("issue_date", date)
+        page = Page(number=1, kind=PageKind.IMAGE, qr_payloads=["01,04,3200191130,12345678,1024.50,20200410,,ABCD"])
+        fill_from_qr(inv, page)
+        return inv
+
+    inv = read("12345678")
+    fv = inv.fields["issue_date"]
+    assert (fv.value, fv.source, fv.reasons) == ("2020-04-10", Source.QR, [])
+    assert inv.get("total_amount") == "1024.50"
+    inv = read("")
+    assert (inv.fields["issue_date"].source, inv.get("total_amount")) == (Source.OCR, "")
