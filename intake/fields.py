@@ -335,9 +335,10 @@ def _date(layout: Layout, make: FieldMaker) -> FieldValue:
         if value:
             return make(value, run)
         headless = _YEAR_HEADLESS.match(text)
-        if headless and normal.iso_date("2" + headless.group(1)):
+        guess = normal.iso_date("2" + headless.group(1)) if headless else ""
+        if guess:
             # Every year an invoice carries starts with 2: the value is a reviewer's to confirm, not to type.
-            fv = make(normal.iso_date("2" + headless.group(1)), run)
+            fv = make(guess, run)
             fv.flag(Reason.INCOMPLETE)
             return fv
     return make("", [])

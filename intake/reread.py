@@ -169,7 +169,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     read = 0
     for inv, page, x0, y0, top, bottom, image, x1, y1 in jobs:
         box = image[y0:y1, x0:x1]
-        quads, cut = _lines_in_box(engine, box, top, bottom, 2.0)
+        quads, cut = _lines_in_box(engine, box, top, bottom)
         found, fresh = _remark_read(engine, page, quads, (x0, y0))
         read += len(quads)
         if fresh is None and cut and x0 > 0:
@@ -177,7 +177,9 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
             # remark's first glyph across the label column's rule, and the rest (场煤 of 市场煤, seed 13276, accepted as
             # "none printed") is not twice as wide as high with the detector's margin. The box is detected again from
             # a glyph further left, where a remark of three glyphs passes for a line (REMARK_SHAPE).
-            reach = min(x0, int(_glyph_height(page)))
+            from intake.layout import Layout
+
+            reach = min(x0, int(Layout(page.lines).char_height))
             quads, _ = _lines_in_box(engine, image[y0:y1, x0 - reach:x1], top, bottom, REMARK_SHAPE)
             found, fresh = _remark_read(engine, page, quads, (x0 - reach, y0))
             read += len(quads)
@@ -191,7 +193,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     return read
 
 
-def _lines_in_box(engine, box: "np.ndarray", top: float, bottom: float, shape: float) -> "tuple[list, bool]":
+def _lines_in_box(engine, box: "np.ndarray", top: float, bottom: float, shape: float = 2.0) -> "tuple[list, bool]":
     """Lines detected in a remarks box's crop (grey, REMARKS_SCALE), each as (its quad in the crop, the line's crop to
     recognise), and whether a box the crop's left edge cuts was too short for one. Lines centred in the box only, at
     least `shape` times as wide as high: the margin's copy name, one glyph per box down the edge, and specks are no
@@ -224,12 +226,6 @@ def _remark_read(engine, page: Page, quads: list, origin: tuple[int, int]) -> "t
     if fresh is None or not fresh.fields["remarks"].value:
         return found, None
     return found, fresh.fields["remarks"]
-
-
-def _glyph_height(page: Page) -> float:
-    """The page's typical line height: the middle of its lines' heights."""
-    heights = sorted(line.y1 - line.y0 for line in page.lines)
-    return heights[len(heights) // 2] if heights else 0.0
 
 
 def _print_unread(page: Page, region: tuple[float, float, float, float], crop: "np.ndarray", x0: int, y0: int,
