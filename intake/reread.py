@@ -222,10 +222,15 @@ def _remark_read(engine, page: Page, quads: list, origin: tuple[int, int]) -> "t
         return [], None
     texts = engine.recognize_crops([crop for _b, crop in quads])
     found = [text_line(b + origin, text, score) for (b, _crop), (text, score) in zip(quads, texts) if text.strip()]
+    fresh = _field_with(page, found, "remarks")
+    return found, fresh if fresh is not None and fresh.value else None
+
+
+def _field_with(page: Page, found: list[TextLine], name: str) -> FieldValue | None:
+    """Field `name` as the page reads it with `found` among its lines; None when nothing was found or no invoice is
+    read."""
     fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice if found else None
-    if fresh is None or not fresh.fields["remarks"].value:
-        return found, None
-    return found, fresh.fields["remarks"]
+    return fresh.fields[name] if fresh is not None else None
 
 
 def _print_unread(page: Page, region: tuple[float, float, float, float], crop: "np.ndarray", x0: int, y0: int,
@@ -281,8 +286,7 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
             continue
         found, crops = _band_lines(page, (0, y0, x1, y1), MACHINE_BAND_SCALE, settings)
         read += crops
-        fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice if found else None
-        new = fresh.fields["machine_number"] if fresh is not None else None
+        new = _field_with(page, found, "machine_number")
         if new is None or not (new.value or new.reasons):
             continue
         new.raw_confidence *= DISAGREE_FACTOR
@@ -310,12 +314,12 @@ def look_for_issue_date(scanned: list[tuple[Invoice, Page]], settings: Settings)
             continue
         found, crops = _band_lines(page, (image.shape[1] // 2, 0, image.shape[1], y1), 1.0, settings)
         read += crops
-        fresh = read_page(dataclasses.replace(page, lines=[*page.lines, *found])).invoice if found else None
-        if fresh is None or not fresh.fields["issue_date"].value:
+        fresh = _field_with(page, found, "issue_date")
+        if fresh is None or not fresh.value:
             continue
         page.lines = [*page.lines, *found]
-        inv.fields["issue_date"] = fresh.fields["issue_date"]
-        log.info("issue_date: not found; the header's right half reads %s", fresh.fields["issue_date"].value)
+        inv.fields["issue_date"] = fresh
+        log.info("issue_date: not found; the header's right half reads %s", fresh.value)
     return read
 
 
@@ -330,6 +334,10 @@ def _header(inv: Invoice, page: Page) -> tuple[Layout, float]:
     return layout, header_limit(layout, page.height or image.shape[0], None, words[1] if words else image.shape[0])
 
 
+# A share of a box detected in a band that a line of the page must cover for the box to be read already.
+BAND_TAKEN = 0.25
+
+
 def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, settings: Settings
                 ) -> tuple[list[TextLine], int]:
     """Text detected in `band` (x0, y0, x1, y1) of the page's image, in grey at `scale`, that no line of the page
@@ -338,7 +346,7 @@ def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, setti
 
     from intake.ocr import crop_quad, get_engine
     from intake.pages import quad_box
-    from intake.scan import overlap, text_line
+    from intake.scan import overlap, shared_area, text_line
 
     x0, y0, x1, y1 = band
     grey = _grey_view(page.processed_image[y0:y1, x0:x1], scale)
@@ -352,21 +360,13 @@ def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, setti
         # Taken in by a line: most of the smaller of the two, and a share of the box found here (BAND_TAKEN). A glyph
         # of the row below reaching into a box two rows high takes none of it (first run 13649: 机器编号 and the number
         # printed onto the table's rule, one box, dropped for the 名 under it; the number was accepted empty).
-        if _line_shaped(q) and not any(overlap(box, c) >= 0.3 and _inside(box, c) >= BAND_TAKEN * area for c in covered):
+        if _line_shaped(q) and not any(overlap(box, c) >= 0.3 and shared_area(box, c) >= BAND_TAKEN * area
+                                       for c in covered):
             quads.append((q, b))
     if not quads:
         return [], 0
     texts = engine.recognize_crops([crop_quad(grey, q) for q, _b in quads])
     return [text_line(b, text, score) for (_q, b), (text, score) in zip(quads, texts) if text.strip()], len(quads)
-
-
-# A share of a box detected in a band that a line of the page must cover for the box to be read already.
-BAND_TAKEN = 0.25
-
-
-def _inside(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """The area the two boxes share."""
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def _grey_view(crop: "np.ndarray", scale: float) -> "np.ndarray":
