@@ -423,11 +423,10 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
             fv.flag(Reason.INCOMPLETE)  # whatever follows; a wider read that adds glyphs below takes the field's place
         x0, y0, x1, y1 = fv.box
         h = y1 - y0
-        gray = image if image.ndim == 2 else image.mean(axis=2)
-        window = gray[int(y0 + 0.2 * h):int(y1 - 0.2 * h), int(x1):int(x1 + DRAWER_RULE_WINDOW * h) + 1]
+        window = _channel_mean(image[int(y0 + 0.2 * h):int(y1 - 0.2 * h), int(x1):int(x1 + DRAWER_RULE_WINDOW * h) + 1])
         if window.size == 0:
             continue
-        around = gray[max(0, int(y0 - h)):int(y1 + h), max(0, int(x0 - 3 * h)):int(x1 + 3 * h)]
+        around = _channel_mean(image[max(0, int(y0 - h)):int(y1 + h), max(0, int(x0 - 3 * h)):int(x1 + 3 * h)])
         gap = int(DRAWER_CUT_GAP * h) + 1
         dark = _without_rules(window < UNCOVERED_INK)
         faint = _without_rules(window < float(np.median(around)) - FAINT_DEPTH)
@@ -454,6 +453,12 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
         else:
             fv.flag(Reason.INCOMPLETE)
     return read
+
+
+def _channel_mean(part: "np.ndarray") -> "np.ndarray":
+    """A piece of the page in grey as the drawer's test has always seen it (the mean of the channels, in float); taken
+    of the piece, not of the page first (the whole page's took some 13 ms a drawer)."""
+    return part if part.ndim == 2 else part.mean(axis=2)
 
 
 def _without_rules(ink: "np.ndarray") -> "np.ndarray":
