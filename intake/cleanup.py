@@ -421,11 +421,14 @@ def form_hue(hsv: np.ndarray) -> np.ndarray:
     return (hue <= 30) | (hue >= 150) | ((hue >= 35) & (hue <= 95))
 
 
+FORM_SATURATION = 45  # form ink is saturated; paper, and print's grey, are not
+
+
 def form_ink_mask(image: np.ndarray, hsv: np.ndarray | None = None) -> np.ndarray:
     """The form's own ink and the seal: form hues (`form_hue`), saturated; the colour tells a label or a rule
     from a value printed on it."""
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV) if hsv is None else hsv
-    return form_hue(hsv) & (hsv[:, :, 1] >= 45)
+    return form_hue(hsv) & (hsv[:, :, 1] >= FORM_SATURATION)
 
 
 def _seal_area(image: np.ndarray, hsv: np.ndarray) -> np.ndarray:
@@ -517,10 +520,10 @@ def _separate(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, "np.nda
     """`separate_ink`, with the printer-ink view still being painted on a second thread when there is a second core
     (values are read from it only after detection, which runs on the lines view meanwhile)."""
     hsv = ctx.hsv(image)
-    form = form_ink_mask(image, hsv)
+    warm = form_hue(hsv)
+    form = warm & (hsv[:, :, 1] >= FORM_SATURATION)  # form_ink_mask, its hues taken once
     if form.mean() < 0.002:  # a black-and-white page: nothing to separate
         return None
-    warm = form_hue(hsv)
     # The form ink's pale anti-aliased rim would otherwise survive as ghost outlines.
     rim = (cv2.dilate(form.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & warm & (hsv[:, :, 1] >= 15)
     seal = _seal_area(image, hsv)
