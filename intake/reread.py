@@ -181,6 +181,10 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
 
             reach = min(x0, int(Layout(page.lines).char_height))
             quads, _ = _lines_in_box(engine, image[y0:y1, x0 - reach:x1], top, bottom, REMARK_SHAPE)
+            # A line found so begins at the box's edge at the furthest: left of it lie the label column and the
+            # detector's margin, and the page's reading takes a remark from the box's edge on (seed 14075: 市场煤
+            # detected from the widened crop's very edge, a glyph left of the box, and again read as no remark).
+            quads = [(_from_left(b, reach), crop) for b, crop in quads]
             found, fresh = _remark_read(engine, page, quads, (x0 - reach, y0))
             read += len(quads)
         if fresh is not None:
@@ -211,6 +215,13 @@ def _lines_in_box(engine, box: "np.ndarray", top: float, bottom: float, shape: f
         elif b[:, 0].min() <= 1:
             cut = True
     return lines, cut
+
+
+def _from_left(quad: "np.ndarray", left: float) -> "np.ndarray":
+    """The quad with no corner left of `left`."""
+    quad = quad.copy()
+    quad[:, 0] = quad[:, 0].clip(min=left)
+    return quad
 
 
 def _remark_read(engine, page: Page, quads: list, origin: tuple[int, int]) -> "tuple[list[TextLine], FieldValue | None]":

@@ -600,6 +600,9 @@ def test_faint_print_is_the_line_no_reading_took_not_the_seals_lettering_nor_a_r
     # 市场煤 printed across the label column's rule, its 备 unread: cut at the box's edge, the rest was too short to be
     # taken for a line (first run 13200-13519, accepted empty)
     (13276, "paper_special", True),
+    # The same on an image PDF, detected again a glyph further left from that crop's very edge: a glyph left of the box,
+    # where the page's reading takes no remark (first run 13840-14159, accepted empty)
+    (14075, "image_pdf", True),
     (5230, "phone_photo", False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure
     (10254, "phone_photo", False),  # none printed; a glyph of the copy name down the margin beside the box's rule
 ])
