@@ -352,6 +352,27 @@ def test_a_宇_read_as_字_by_every_reading_is_not_accepted(tmp_path: Path):
     assert fv.value == truth["seller_name"] or fv.status != "accepted"
 
 
+def test_大_is_a_glyph_the_recognizer_makes_of_天():
+    """First run 14090 (phone photo): 武汉市大海立 for 天海立 accepted at 0.99, the second model giving 天 0.27 there."""
+    from intake.names import lookalike
+
+    name = "武汉市大海立家具有限公司"
+    assert lookalike(name, glyphs(name, {3: (("天", 0.27),)}, prob=0.72))
+    assert not lookalike(name, glyphs(name, {3: (("火", 0.016),)}, prob=0.98))  # a clear 大 (西华大学, the real scan)
+    # 大 in the place the tax id names is vouched for by it.
+    assert not lookalike("大连市海立家具有限公司", glyphs("大连市海立家具有限公司", {0: (("天", 0.27),)}), frozenset({0, 1, 2}))
+
+
+@pytest.mark.slow
+def test_a_天_read_as_大_by_every_reading_is_not_accepted(tmp_path: Path):
+    """First run 14090 (phone photo): the line, the ink reading and the second model all spelled 大海立 for 天海立, both
+    ink readings giving 天 some weight at the glyph; the buyer's name was accepted wrong at 0.99."""
+    inv, truth = _read_generated(tmp_path, 14090, "phone_photo")
+    fv = inv.fields["buyer_name"]
+    assert truth["buyer_name"] == "武汉市天海立家具有限公司"
+    assert fv.value == truth["buyer_name"] or fv.status != "accepted"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [8258, 8274])
 def test_a_辰_read_as_展_by_every_reading_is_not_accepted(tmp_path: Path, seed):
