@@ -523,8 +523,8 @@ SEAL_ID_RUN = 4
 def _remark_line(text: str, seal_id: str) -> str:
     """A remark line as printed, without what the box took in besides (see _REMARK_EDGES); "" when nothing is left."""
     text = _REMARK_EDGES.sub("", text).strip()
-    if len(text) == 1 and text in _COPY_NAME_GLYPHS:
-        return ""
+    if (len(text) == 1 and text in _COPY_NAME_GLYPHS) or _NOTE_GLYPH_ALONE.fullmatch(text):
+        return ""  # the margin's copy name; the label's 注, on a line of its own
     if seal_id and re.fullmatch(r"[0-9A-Za-z ]+", text):  # the seal's arc can split the id ("91110108 AJ46R7H4")
         run = difflib.SequenceMatcher(None, text.replace(" ", "").upper(), seal_id, autojunk=False).find_longest_match()
         if run.size >= SEAL_ID_RUN:
@@ -556,7 +556,12 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
     notes = [p.y1 + p.height for p in note_glyphs if p.y0 >= mark.y0 and abs(p.cx - middle) < mark.x1 - mark.x0]
     bottom = min([h.y0 for h in signatures] + stamp_row + notes, default=float("inf"))
     # From a quarter glyph under the 价税合计 row: print offset sets a remark's first line up against that row (5049, 5055).
-    region = (mark.x1 - 1, words.y1 + 0.25 * words.height, margin_column(layout, mark.x1), bottom - 0.5)
+    # The margin's column is looked for a glyph right of the label: the label's own column (注 under 备) and the
+    # 密码区's label above it (密, 码, 区), one glyph a row on the same centre line, made a "margin column" at the
+    # label's edge where the label's end was placed short (seed 14469: 备 read into "备|dd46878584600", the box then
+    # had no width and the remark was accepted empty).
+    region = (mark.x1 - 1, words.y1 + 0.25 * words.height, margin_column(layout, mark.x1 + layout.char_height),
+              bottom - 0.5)
     # A remark may start a little left of the label's right edge (print offset): any piece starting right of its middle.
     pieces = [p for p in layout.within(region) if p.x0 >= middle]
     # Print offset can set a remark onto the 备 label itself: the rest of that line is the remark's start.

@@ -811,6 +811,21 @@ def test_a_remarks_box_is_found_by_its_注_alone_and_one_not_found_is_not_an_emp
     assert read_page(_page(lines)).invoice.fields["remarks"].value == ""
 
 
+def test_the_labels_own_column_is_not_the_margins_copy_name():
+    """First run 14469 (paper 普票): 备 read into the remark's line, "备|dd46878584600", so the label's end was placed
+    a glyph short; 注 under it and the 密码区's label above (密, 码, 区), one glyph a row on that centre line, were
+    taken for the copy's name down the margin, and the box, ending there, had no width: accepted empty."""
+    from intake.fields import read_page
+
+    cipher_label = [(ch, (1061, 200 + 60 * i, 1100, 240 + 60 * i), 0.99) for i, ch in enumerate("密码区")]
+    lines = _BODY + _TOTALS + cipher_label + [
+        ("备|dd46878584600", (1043, 843, 1310, 881), 0.98),
+        ("注", (1061, 912, 1099, 950), 0.99),
+        ("开票人：王芳娟", (967, 963, 1151, 1000), 0.96),
+    ]
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == "dd46878584600"
+
+
 @pytest.mark.slow
 def test_a_faint_remark_the_pages_detection_missed_is_found_in_its_box(tmp_path):
     """Generated seed 8051: the remark printed faintly over the 备 label; the page's detection saw nothing in the box,

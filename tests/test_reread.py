@@ -603,6 +603,9 @@ def test_faint_print_is_the_line_no_reading_took_not_the_seals_lettering_nor_a_r
     # The same on an image PDF, detected again a glyph further left from that crop's very edge: a glyph left of the box,
     # where the page's reading takes no remark (first run 13840-14159, accepted empty)
     (14075, "image_pdf", True),
+    # 备 read into the remark's line ("备|dd46878584600"), its end placed short: the label's own column (注, and the
+    # 密码区's label above) was taken for the margin's copy name, the box had no width (first run 14160-14479)
+    (14469, "paper_normal", True),
     (5230, "phone_photo", False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure
     (10254, "phone_photo", False),  # none printed; a glyph of the copy name down the margin beside the box's rule
 ])
