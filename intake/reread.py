@@ -405,8 +405,10 @@ DRAWER_WIDENING = (0.6, 1.2)
 DRAWER_WIDER_SCORE = 0.9
 # Glyphs the recognizer makes of a common given-name glyph and that given names hardly hold themselves: 字 for 宇. In
 # the first run of 10600-11599, 15 drawers read with 字, every one printed 宇 (周字, 朱字: two accepted at 0.99); none
-# printed 字. Such a drawer's score is halved (DISAGREE_FACTOR): to review, as a name with a look-alike glyph is.
-DRAWER_LOOKALIKES = frozenset("字")
+# printed 字. Such a drawer's score is halved (DISAGREE_FACTOR): to review, as a name with a look-alike glyph is. So
+# too two rare surnames the recognizer makes of common ones: 乌 for 马 (first run 14172: 乌艳芳 for 马艳芳, accepted at
+# 0.98) and 土 for 王 (first run 12880-13199: 土燕 for 王燕, accepted).
+DRAWER_LOOKALIKES = frozenset("字乌土")
 
 
 def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
