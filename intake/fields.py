@@ -180,12 +180,15 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         f["machine_number"] = ocrfields.vote(machines, make) or f["machine_number"]
     if not f["machine_number"].value and (layout.find(LABELS["machine_number"], (0, 0, width, limit))
                                           or ocrfields.unclaimed_machine_run(layout, limit, f, width)
-                                          or ocrfields.unread_run(unread, limit, width)):
+                                          or ocrfields.unread_run(unread, limit, width)
+                                          or not ocrfields.id_row_found(layout, columns.y0 if columns is not None
+                                                                        else None, words.y0)):
         # Its label is printed, or a run of about twelve digits in the header no field took, or printed ink there no
         # detection found: a 机器编号 not read is not one not printed (seed 8036: the number offset onto the next row
         # and misread there; 5314: 95728867014Q; 8610: printed small onto the table's top rule, label and number
-        # never detected). Older forms print none (the real 2016 专票 photos): with none of these, empty stands. No
-        # key field: it holds no invoice.
+        # never detected). Nor where no tax-id row was read, so the header's bottom is a guess (first run 14394: a
+        # small blurred photo, the buyer's tax-id row and the 机器编号 row both unread). Older forms print none (the
+        # real 2016 专票 photos): with none of these, empty stands. No key field: it holds no invoice.
         f["machine_number"].flag(Reason.INCOMPLETE)
     if not f["check_code"].value:
         f["check_code"] = ocrfields.spaced_check_code(layout, limit, make) or f["check_code"]

@@ -73,12 +73,21 @@ def header_limit(layout: Layout, height: float, columns_y0: float | None, words_
     still has the row's label (纳税人识别号): the real 2012 Jiangsu invoice shown in a photo viewer, its header at
     28-31 % of the screenshot, had its code and number left out."""
     bound = columns_y0 if columns_y0 is not None else words_y0
-    ids = [p for p in layout.pieces if p.cy < bound and _tax_id_of(p)]
-    if not ids:
-        ids = [p for p in layout.pieces if p.cy < bound and _tax_id_label(p)]
+    ids = _id_rows(layout, bound)
     if ids:
         return min(bound, min(p.y0 for p in ids) - 0.5 * layout.char_height)
     return min(bound, 0.27 * height)
+
+
+def id_row_found(layout: Layout, columns_y0: float | None, words_y0: float) -> bool:
+    """Whether `header_limit` found the header's bottom by a tax-id row (its value or its label), not by a guess."""
+    return bool(_id_rows(layout, columns_y0 if columns_y0 is not None else words_y0))
+
+
+def _id_rows(layout: Layout, bound: float) -> list[Piece]:
+    """Pieces above `bound` holding a tax id, else those holding a 纳税人识别号 label alone."""
+    return ([p for p in layout.pieces if p.cy < bound and _tax_id_of(p)]
+            or [p for p in layout.pieces if p.cy < bound and _tax_id_label(p)])
 
 
 def _tax_id_label(p: Piece) -> bool:
@@ -193,17 +202,19 @@ def spaced_check_code(layout: Layout, limit: float, make) -> FieldValue | None:
     return None
 
 
-# A 校验码 as printed, in groups of five digits, a group's digit lost or read as a letter (first run 13513:
-# "42101 947G0 41911 29167", G for 6, was taken for a tax id above the buyer's and the header band ended above the
-# 机器编号, which was then accepted empty). Tax ids are printed unspaced.
-_SPACED_GROUPS = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{4,5}(?:\s[0-9A-Z]{4,5}){2,}(?![0-9A-Z])")
+# A 校验码 as printed, in groups of five digits, spaced: read with a digit lost or read as a letter, or two groups run
+# together (first runs 13513, "42101 947G0 41911 29167", G for 6; 14474, "5021 5593147861 32168"). Each was taken for
+# a tax id above the buyer's, the header band ended above the 机器编号 (offset half a row down), and the number, read
+# by the page's detection, was accepted empty. Tax ids are printed unspaced.
+_SPACED_RUNS = re.compile(r"(?<![0-9A-Z])[0-9A-Z]+(?:\s[0-9A-Z]+){2,}(?![0-9A-Z])")
 
 
 def _spaced_check_code(text: str) -> bool:
-    """Whether `text` (half-width, upper case) holds three or more groups of four or five digits, spaced, each with
-    one letter at most (a digit misread)."""
+    """Whether `text` (half-width, upper case) holds three or more runs of digits, spaced, 15 or more characters in
+    all, each run with one letter at most (a digit misread)."""
     return bool(re.search(r"\d{4,5}\s\d{4,5}\s\d{4,5}", text)) or any(
-        all(sum(c.isalpha() for c in group) <= 1 for group in m.group(0).split()) for m in _SPACED_GROUPS.finditer(text))
+        len(m.group(0)) >= 15 and all(sum(c.isalpha() for c in run) <= 1 for run in m.group(0).split())
+        for m in _SPACED_RUNS.finditer(text))
 
 
 def _tax_id_of(p: Piece) -> str:
