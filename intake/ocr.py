@@ -264,6 +264,11 @@ def thread_count(settings: Settings) -> int:
     return cores
 
 
+# The detector sees an image at most this many pixels on its longer side (a larger one is scaled down first): at full
+# resolution it is twice as slow and splits fields (issue 3's measurements).
+DETECT_SIDE = 960
+
+
 class PaddleEngine:
     """PaddleOCR's TextDetection and TextRecognition run separately, so callers can skip boxes (the 密码区)."""
 
@@ -280,7 +285,7 @@ class PaddleEngine:
         try:
             self.det = TextDetection(
                 model_name=det_name, model_dir=str(det_dir), engine="onnxruntime", engine_config=engine_config,
-                limit_side_len=960, limit_type="max", device="cpu",
+                limit_side_len=DETECT_SIDE, limit_type="max", device="cpu",
             )
             self.rec = TextRecognition(
                 model_name=rec_name, model_dir=str(rec_dir), engine="onnxruntime",

@@ -646,3 +646,19 @@ def test_an_issue_date_the_pages_detection_missed_is_found_in_the_headers_right_
     case = generate(seed, kind, tmp_path)
     (inv,) = extract_file(case.path, load_settings(env={})).invoices
     assert inv.fields["issue_date"].value == case.truth["issue_date"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [12285, 14193])
+def test_a_check_code_the_dates_two_row_box_took_in_is_found_in_the_headers_right_half(tmp_path, seed):
+    """First runs 12285, 14193 (paper 普票): the issue date's box, two rows high, took in the 校验码 label and the code's
+    first group and read the date's row alone; the other three groups, read apart, were no code: not found."""
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(seed, "paper_normal", tmp_path)
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    fv = inv.fields["check_code"]
+    assert fv.value == case.truth["check_code"]
+    assert inv.fields["issue_date"].value == case.truth["issue_date"]
