@@ -65,8 +65,10 @@ SECOND_SURE = 0.8
 # with 字 (数字科技) goes to review only where the recognizer gave 宇 that weight at the glyph. 天 is read as 大 on a
 # phone photo: first run 13840-14159 accepted 武汉市大海立 for 天海立 at 0.99, both ink readings spelling 大 with 天 0.09
 # and 0.27 beside it. A right 天 gave 大 up to 0.24 in the probe scans, so a right 大 may give 天 as much: such a name
-# goes to review; a clear 大 gave 天 nothing (西华大学 on the real scan: 火 0.016 the only other glyph).
-LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天"}
+# goes to review; a clear 大 gave 天 nothing (西华大学 on the real scan: 火 0.016 the only other glyph). 星 is read as 量:
+# first run 14866 accepted 苏州市众量 for 众星 at 0.99, the second model giving 星 0.065 at the glyph; every 量 the
+# readings of 1,760 probe and first-run scans spelled was a misread (星 three times).
+LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星"}
 LOOKALIKE_CHANCE = 0.005
 # 品 for 晶 is the one look-alike a phone photo gives less weight: first run 13258 accepted 上海市景品 for 景晶 at 0.97,
 # every reading spelling 品, the second model giving 晶 0.0028 at the glyph. A right 品 outside a lexicon's word (食品's

@@ -363,6 +363,23 @@ def test_大_is_a_glyph_the_recognizer_makes_of_天():
     assert not lookalike("大连市海立家具有限公司", glyphs("大连市海立家具有限公司", {0: (("天", 0.27),)}), frozenset({0, 1, 2}))
 
 
+def test_量_is_a_glyph_the_recognizer_makes_of_星():
+    """First run 14866 (phone photo): 苏州市众量 for 众星 accepted at 0.99, the second model giving 星 0.065 there."""
+    from intake.names import lookalike
+
+    name = "苏州市众量软件集团有限公司"
+    assert lookalike(name, glyphs(name, {4: (("星", 0.065),)}, prob=0.93))
+    assert not lookalike(name, glyphs(name, {4: (("屋", 0.004),)}, prob=0.99))
+
+
+@pytest.mark.slow
+def test_a_星_read_as_量_by_every_reading_is_not_accepted(tmp_path: Path):
+    inv, truth = _read_generated(tmp_path, 14866, "phone_photo")
+    fv = inv.fields["seller_name"]
+    assert truth["seller_name"] == "苏州市众星软件集团有限公司"
+    assert fv.value == truth["seller_name"] or fv.status != "accepted"
+
+
 @pytest.mark.slow
 def test_a_天_read_as_大_by_every_reading_is_not_accepted(tmp_path: Path):
     """First run 14090 (phone photo): the line, the ink reading and the second model all spelled 大海立 for 天海立, both
