@@ -37,7 +37,8 @@ LABELS = {
     # Or 合 alone, nothing else within the row's reach: on a scan the letter-spaced 计 can go undetected, and the row's
     # figures with it (first run 12240-12559: 12360, 12411, 12547, both figures not found).
     "total": label(spaced("合计") + r"|^合$", "合"),
-    "words": label(spaced("价税合计") + r"\s*[（(]?\s*(?:" + spaced("大写") + r")?\s*[)）]?", "价"),
+    # 价, any glyph for 税 (first runs 14614 and 15214, phone photos: 价视合计, 价科合计; the words row's only anchor), 合计.
+    "words": label(r"价\s*[\u4e00-\u9fff]\s*合\s*计\s*[（(]?\s*(?:" + spaced("大写") + r")?\s*[)）]?", "价"),
     "figures": label(r"[（(]?\s*" + spaced("小写") + r"\s*[)）]?", "（(小"),
     "drawer": label(spaced("开票人") + _COLON, "开"),
     "remarks": label(r"备\s*注?", "备"),

@@ -819,15 +819,16 @@ def test_a_remarks_box_is_found_by_its_注_alone_and_one_not_found_is_not_an_emp
     assert read_page(_page(lines)).invoice.fields["remarks"].value == ""
 
 
-def test_a_words_label_with_税_misread_still_anchors_the_totals():
-    """First run 14614 (phone photo): 价视合计（大写）, the capital amount misread (贰佰查拾捌图壹角) and the 合计 row's
-    label lost: the words row had no anchor and no invoice was found on a page that read well."""
+@pytest.mark.parametrize("label", ["价视合计（大写）", "价科合计（大、写）", "价税合计（大写）"])
+def test_a_words_label_with_税_misread_still_anchors_the_totals(label):
+    """First runs 14614, 15214 (phone photos): 价视合计（大写）, 价科合计（大、写）, the capital amount misread (贰佰查拾捌图壹角)
+    and the 合计 row's label lost: the words row had no anchor and no invoice was found on a page that read well."""
     from intake.fields import read_page
 
     body = [line for line in _BODY if line[0] != "合计"] + [("甘", (300, 700, 340, 750), 0.28)]
     lines = body + [
         ("￥218.10", (1276, 705, 1410, 745), 0.96),
-        ("价视合计（大写）", (262, 768, 447, 804), 0.88),
+        (label, (262, 768, 447, 804), 0.88),
         ("贰佰查拾捌图壹角", (616, 770, 900, 804), 0.86),
         ("￥218.10", (1370, 770, 1500, 804), 0.96),
     ]
@@ -837,12 +838,13 @@ def test_a_words_label_with_税_misread_still_anchors_the_totals():
 
 
 @pytest.mark.slow
-def test_a_phone_photo_whose_words_label_reads_价视合计_is_an_invoice(tmp_path):
+@pytest.mark.parametrize("seed", [14614, 15214])  # 价视合计, 价科合计
+def test_a_phone_photo_whose_words_label_is_misread_is_an_invoice(tmp_path, seed):
     from intake.pipeline import extract_file
     from intake.settings import load_settings
     from samples.generate import generate
 
-    case = generate(14614, "phone_photo", tmp_path)
+    case = generate(seed, "phone_photo", tmp_path)
     (inv,) = extract_file(case.path, load_settings(env={})).invoices
     assert (inv.fields["invoice_number"].value, inv.fields["amount_with_tax"].value) == (
         case.truth["invoice_number"], case.truth["amount_with_tax"])
