@@ -67,7 +67,7 @@ SECOND_SURE = 0.8
 # and 0.27 beside it. A right 天 gave 大 up to 0.24 in the probe scans, so a right 大 may give 天 as much: such a name
 # goes to review; a clear 大 gave 天 nothing (西华大学 on the real scan: 火 0.016 the only other glyph). 星 is read as 量:
 # first run 14866 accepted 苏州市众量 for 众星 at 0.99, the second model giving 星 0.065 at the glyph; every 量 the
-# readings of 1,760 probe and first-run scans spelled was a misread (星 three times).
+# readings of 1,760 probe and first-run scans spelled was a misread, four of them of 星 (the generator prints no 量).
 LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星"}
 LOOKALIKE_CHANCE = 0.005
 # 品 for 晶 is the one look-alike a phone photo gives less weight: first run 13258 accepted 上海市景品 for 景晶 at 0.97,
