@@ -13,8 +13,7 @@ _SP = r"\s*"
 
 
 # Glyphs an OCR engine commonly reads for another in these labels; the text layer never needs them. 税 as 视 or 说 on
-# phone photos (first run 14480-14799: 价视合计（大写）, the words row's only anchor there, and no invoice was found;
-# 纳说人识别号).
+# phone photos (first runs 14474, 14614: 纳说人识别号, 价视合计; the words label, intake.fields, now takes any glyph there).
 _LOOKALIKES = {"码": "码玛马", "票": "票栗", "期": "期朝", "校": "校较饺", "号": "号导", "额": "额頦", "税": "税视说"}
 
 

@@ -210,8 +210,8 @@ _SPACED_RUNS = re.compile(r"(?<![0-9A-Z])[0-9A-Z]+(?:\s[0-9A-Z]+){2,}(?![0-9A-Z]
 
 
 def _spaced_check_code(text: str) -> bool:
-    """Whether `text` (half-width, upper case) holds three or more runs of digits, spaced, 15 or more characters in
-    all, each run with one letter at most (a digit misread)."""
+    """Whether `text` (half-width, upper case) holds three groups of four or five digits, spaced; or three or more
+    runs of digits, spaced, 15 or more characters in all, each run with one letter at most (a digit misread)."""
     return bool(re.search(r"\d{4,5}\s\d{4,5}\s\d{4,5}", text)) or any(
         len(m.group(0)) >= 15 and all(sum(c.isalpha() for c in run) <= 1 for run in m.group(0).split())
         for m in _SPACED_RUNS.finditer(text))

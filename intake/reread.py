@@ -320,13 +320,8 @@ def look_for_issue_date(scanned: list[tuple[Invoice, Page]], settings: Settings)
         image = page.processed_image
         if fv.value or image is None or not page.lines:
             continue
-        _layout, limit = _header(inv, page)
-        y1 = min(image.shape[0], int(limit))
-        if y1 < 8:
-            continue
-        found, crops = _band_lines(page, (image.shape[1] // 2, 0, image.shape[1], y1), 1.0, settings)
+        found, crops, fresh = _read_header_right(inv, page, "issue_date", image.shape[1] // 2, settings)
         read += crops
-        fresh = _field_with(page, found, "issue_date")
         if fresh is None or not fresh.value:
             continue
         page.lines = [*page.lines, *found]
@@ -350,21 +345,30 @@ def look_for_check_code(scanned: list[tuple[Invoice, Page]], settings: Settings)
         image = page.processed_image
         if fv.value or Reason.NOT_FOUND not in fv.reasons or image is None or not page.lines:
             continue
-        _layout, limit = _header(inv, page)
-        y1 = min(image.shape[0], int(limit))
-        if y1 < 8:
-            continue
         # No wider than the detector's side (DETECT_SIDE), so that it sees the band at full size.
         x0 = max(image.shape[1] // 2, image.shape[1] - DETECT_SIDE)
-        found, crops = _band_lines(page, (x0, 0, image.shape[1], y1), 1.0, settings, taken=True)
+        found, crops, fresh = _read_header_right(inv, page, "check_code", x0, settings, keep_taken=True)
         read += crops
-        fresh = _field_with(page, found, "check_code")
         if fresh is None or not fresh.value or fresh.box is None:
             continue
         page.lines = [*page.lines, *(ln for ln in found if overlap(fresh.box, ln.box) >= 0.5)]
         inv.fields["check_code"] = fresh
         log.info("check_code: not found; the header's right half reads %s", fresh.value)
     return read
+
+
+def _read_header_right(inv: Invoice, page: Page, name: str, x0: int, settings: Settings, keep_taken: bool = False
+                       ) -> "tuple[list[TextLine], int, FieldValue | None]":
+    """The header from `x0` to the page's right edge, above the header's bottom, detected again at its own size
+    (`_band_lines`) and field `name` read with what was found: (the lines found, how many crops were recognised, the
+    field; None when nothing was found or no invoice is read)."""
+    image = page.processed_image
+    _layout, limit = _header(inv, page)
+    y1 = min(image.shape[0], int(limit))
+    if y1 < 8:
+        return [], 0, None
+    found, crops = _band_lines(page, (x0, 0, image.shape[1], y1), 1.0, settings, keep_taken=keep_taken)
+    return found, crops, _field_with(page, found, name)
 
 
 def _header(inv: Invoice, page: Page) -> tuple[Layout, float]:
@@ -382,11 +386,11 @@ def _header(inv: Invoice, page: Page) -> tuple[Layout, float]:
 BAND_TAKEN = 0.25
 
 
-def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, settings: Settings, taken: bool = False
-                ) -> tuple[list[TextLine], int]:
+def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, settings: Settings,
+                keep_taken: bool = False) -> tuple[list[TextLine], int]:
     """Text detected in `band` (x0, y0, x1, y1) of the page's image, in grey at `scale`, that no line of the page
-    takes in (overlap >= 0.3; with `taken`, that too), recognised: (the lines found, in page pixels; how many crops
-    were recognised)."""
+    takes in (overlap >= 0.3; with `keep_taken`, what the page's lines take in too), recognised: (the lines found, in
+    page pixels; how many crops were recognised)."""
     import numpy as np
 
     from intake.ocr import crop_quad, get_engine
@@ -405,8 +409,9 @@ def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, setti
         # Taken in by a line: most of the smaller of the two, and a share of the box found here (BAND_TAKEN). A glyph
         # of the row below reaching into a box two rows high takes none of it (first run 13649: 机器编号 and the number
         # printed onto the table's rule, one box, dropped for the 名 under it; the number was accepted empty).
-        if _line_shaped(q) and (taken or not any(overlap(box, c) >= 0.3 and shared_area(box, c) >= BAND_TAKEN * area
-                                                 for c in covered)):
+        if not _line_shaped(q):
+            continue
+        if keep_taken or not any(overlap(box, c) >= 0.3 and shared_area(box, c) >= BAND_TAKEN * area for c in covered):
             quads.append((q, b))
     if not quads:
         return [], 0
