@@ -29,6 +29,12 @@ class Tally:
     per_field_wrong: Counter = field(default_factory=Counter)
     other_accepted: int = 0
     other_accepted_wrong: Counter = field(default_factory=Counter)
+    # What holds invoices back from straight-through: each key field not accepted, counted once per invoice it holds,
+    # and how many held invoices had every held value right (review that found nothing to correct).
+    held_by: Counter = field(default_factory=Counter)
+    held_all_right: int = 0
+    # One row per invoice scored, for analysis beyond the printed figures (`bench.scans --rows FILE`).
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add_invoice(self, case: str, inv: Invoice | None, truth: dict[str, Any]) -> None:
         """Truth values of None are unknown and not scored."""
@@ -40,9 +46,21 @@ class Tally:
                     self.fields += 1
                     self.wrong += 1
                     self.errors.append(f"{case} {name}: no invoice found")
+            self.rows.append({"case": case, "found": False})
             return
         if not inv.needs_review:
             self.straight_through += 1
+        else:
+            held = [n for n in KEY_FIELDS if inv.fields[n].status != "accepted"]
+            self.held_by.update(held)
+            self.held_all_right += all(truth.get(n) is None or inv.fields[n].value == truth[n] for n in held)
+        self.rows.append({
+            "case": case, "found": True, "straight_through": not inv.needs_review,
+            "fields": {n: {"value": inv.fields[n].value, "truth": truth.get(n), "status": str(inv.fields[n].status),
+                           "confidence": round(float(inv.fields[n].confidence), 4), "reasons": list(inv.fields[n].reasons),
+                           "support": list(inv.fields[n].support)}
+                       for n in (*KEY_FIELDS, *OTHER_FIELDS)},
+        })
         for name in KEY_FIELDS:
             want = truth.get(name)
             if want is None:
@@ -99,6 +117,10 @@ class Tally:
             total = sum(self.seconds.values())
             stages = ", ".join(f"{k} {v / self.pages:.3f}" for k, v in sorted(self.seconds.items(), key=lambda kv: -kv[1]))
             out.append(f"seconds per page          {total / self.pages:.3f}  ({stages})")
+        held = self.invoices - self.missing_invoices - self.straight_through
+        if held:
+            by = ", ".join(f"{k} {v}" for k, v in self.held_by.most_common())
+            out.append(f"held for review           {held} invoices, {self.held_all_right} with every held value right; by field: {by}")
         if self.per_field_wrong:
             out.append("wrong by field            " + ", ".join(f"{k} {v}" for k, v in self.per_field_wrong.most_common()))
         return out

@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baselines", action="store_true", help="also time plain PaddleOCR and raw onnxruntime")
+    parser.add_argument("--rows", type=Path, help="scans: write one JSON line per invoice scored (values, truth, status, reasons)")
     args = parser.parse_args(argv)
     out: list[str] = []
     if args.what in ("textlayer", "all"):
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.what in ("scans", "all"):
         from bench.scans import bench_scans
 
-        out += bench_scans(args.count, args.seed, baselines=args.baselines)
+        out += bench_scans(args.count, args.seed, baselines=args.baselines, rows=args.rows)
     print("\n".join(out))
     return 0
 

@@ -242,7 +242,20 @@ def baselines(results: list[Result], settings) -> list[str]:
     ]
 
 
-def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, settings=None) -> list[str]:
+def write_rows(path: Path, *groups: tuple[list[Result], Tally]) -> None:
+    """One JSON line per invoice scored: every field's value, truth, status, confidence, reasons and support, with the
+    case's error if it had one. For asking what held or misread invoices without rerunning the scans."""
+    with path.open("w", encoding="utf-8") as f:
+        for results, t in groups:
+            errors = {r.name: r.error for r in results if r.error}
+            for row in t.rows:
+                if row["case"] in errors:
+                    row = {**row, "error": errors[row["case"]]}
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, settings=None,
+                rows: Path | None = None) -> list[str]:
     from intake.settings import load_settings
 
     logging.getLogger("ppocr").setLevel(logging.ERROR)
@@ -275,6 +288,8 @@ def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, s
         out += ["  " + e for e in rt.errors]
         out += [f"  {r.name}: {r.error}" for r in real if r.error]
         out += known_parties(real, settings)
+        if rows:
+            write_rows(rows, (gen, g), (real, rt))
         non = run_cases([(p, None) for p in others], settings)
         for r in non:
             invs = r.extraction.invoices if r.extraction else []
@@ -284,6 +299,8 @@ def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, s
                        f"accepted non-empty key fields {accepted or 'none'}{' (' + r.error + ')' if r.error else ''}")
     else:
         out.append(f"no real images at {REALDATA}")
+        if rows:
+            write_rows(rows, (gen, g))
     if baselines:
         stages = {k: v / max(g.pages, 1) for k, v in g.seconds.items()}
         ours_ocr = stages.get("detection", 0.0) + stages.get("recognition", 0.0)
@@ -407,13 +424,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--seed", type=int, action="append", help="first seed (default 1000); --calibrate takes several")
     parser.add_argument("--baselines", action="store_true")
+    parser.add_argument("--rows", type=Path, help="write one JSON line per invoice scored (values, truth, status, reasons)")
     parser.add_argument("--calibrate", action="store_true", help="fit the scoring priors on these seeds (use calibration seeds)")
     args = parser.parse_args(argv)
     seeds = args.seed or [1000]
     if args.calibrate:
         print("\n".join(calibrate(args.count, seeds)))
         return 0
-    print("\n".join(bench_scans(args.count, seeds[0], baselines=args.baselines)))
+    print("\n".join(bench_scans(args.count, seeds[0], baselines=args.baselines, rows=args.rows)))
     return 0
 
 

@@ -25,3 +25,21 @@ def test_fields_beyond_the_key_fields_are_counted_when_accepted_wrong():
     assert (t.other_accepted, dict(t.other_accepted_wrong)) == (2, {"remarks": 1})
     assert "other fields accepted     1 wrong of 2 (remarks 1)" in t.lines("x")
     assert any("remarks: got '' want '订单号:dd1' (accepted, not a key field)" in e for e in t.errors)
+
+
+def test_held_invoices_are_counted_by_the_fields_that_hold_them():
+    truth = {"invoice_number": "12345678", "seller_name": "天海立", "buyer_name": "西华大学"}
+    right_but_held = _invoice({"invoice_number": ("12345678", "accepted"), "seller_name": ("天海立", "needs_review")})
+    wrong_and_held = _invoice({"seller_name": ("大海立", "needs_review"), "buyer_name": ("西华大学", "needs_review")})
+    passed = _invoice({"invoice_number": ("12345678", "accepted")})
+    t = Tally()
+    for case, inv in (("a", right_but_held), ("b", wrong_and_held), ("c", passed)):
+        t.add_invoice(case, inv, truth)
+    t.add_invoice("d", None, truth)
+    assert (t.straight_through, t.held_all_right, dict(t.held_by)) == (1, 1, {"seller_name": 2, "buyer_name": 1})
+    assert "held for review           2 invoices, 1 with every held value right; by field: seller_name 2, buyer_name 1" in t.lines("x")
+    rows = {r["case"]: r for r in t.rows}
+    assert rows["d"] == {"case": "d", "found": False}
+    assert rows["b"]["straight_through"] is False and rows["c"]["straight_through"] is True
+    assert rows["b"]["fields"]["seller_name"] | {"confidence": 0} == {
+        "value": "大海立", "truth": "天海立", "status": "needs_review", "confidence": 0, "reasons": [], "support": []}
