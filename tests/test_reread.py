@@ -352,6 +352,33 @@ def test_a_total_lost_under_the_seal_is_proposed_for_review_and_lends_no_evidenc
     assert inv.fields["amount_with_tax"].status == "needs_review"
 
 
+def test_a_total_with_tax_lost_is_the_one_its_words_say_when_amount_and_tax_read_add_up_to_it():
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    settings = load_settings(env={})
+    inv = ocr_invoice({**TOTALS, "amount_with_tax": ""})  # the 小写 figure lost; the words read apart from it
+    for n in ("total_amount", "total_tax"):
+        inv.fields[n].raw_confidence = 0.999
+    assert repair_totals(inv) == ["amount_with_tax"]
+    validate(inv)
+    score(inv, settings)
+    total = inv.fields["amount_with_tax"]
+    assert (total.value, total.source, total.status) == ("167111.39", Source.COMPUTED, "accepted")
+    # Three reads close: the amount and the tax are confirmed by words that were not made to agree with them.
+    assert all("sum_ok" in inv.fields[n].support and inv.fields[n].status == "accepted" for n in ("total_amount", "total_tax"))
+
+    # Words that say another total confirm nothing: the total is only proposed, and nothing leans on it.
+    inv = ocr_invoice({**TOTALS, "amount_with_tax": "", "amount_in_words": "壹拾陆万柒仟壹佰壹拾壹圆叁角捌分"})
+    assert repair_totals(inv) == ["amount_with_tax"]
+    validate(inv)
+    score(inv, settings)
+    assert "from_difference" in inv.fields["amount_with_tax"].support
+    assert not any("sum_ok" in inv.fields[n].support for n in ("total_amount", "total_tax", "amount_with_tax"))
+    assert all(inv.fields[n].status == "needs_review" for n in ("total_amount", "total_tax", "amount_with_tax"))
+
+
 def test_no_proposal_from_figures_that_cannot_be_an_invoice():
     # A tax bigger than 17% of the amount: one of the two reads is wrong, nothing to propose.
     assert repair_totals(ocr_invoice({"total_amount": "100.00", "amount_with_tax": "150.00"})) == []
