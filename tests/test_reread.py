@@ -689,3 +689,33 @@ def test_a_check_code_the_dates_two_row_box_took_in_is_found_in_the_headers_righ
     fv = inv.fields["check_code"]
     assert fv.value == case.truth["check_code"]
     assert inv.fields["issue_date"].value == case.truth["issue_date"]
+
+
+def test_a_variant_that_finds_no_date_says_nothing_about_the_date_read_but_doubts_a_drawer():
+    from intake.reread import _judge
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    values = {**TOTALS, "issue_date": "2019-02-07", "drawer": "王平"}
+    inv = ocr_invoice(values)
+    for n in ("issue_date", "drawer"):
+        inv.fields[n].raw_confidence = 0.983
+    lost = ocr_invoice({**values, "issue_date": "", "drawer": ""})  # the variant's crop took in the label: no value
+    same = ocr_invoice(values)
+    _judge(inv, {"issue_date": [0], "drawer": [1]}, [lost, same])
+    date, drawer = inv.fields["issue_date"], inv.fields["drawer"]
+    assert (date.raw_confidence, FACT in date.support) == (0.983, True)
+    # Free text has no form to miss: a drawer the variant read nothing of may be a drawer it could not see.
+    assert (drawer.raw_confidence, FACT in drawer.support) == (0.983 * 0.5, False)
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert inv.fields["issue_date"].status == "accepted"
+
+    # Another date found by the one variant that found any still doubts it; no date found by either says nothing.
+    inv = ocr_invoice(values)
+    _judge(inv, {"issue_date": [0]}, [lost, ocr_invoice({**values, "issue_date": "2019-02-01"})])
+    assert inv.fields["issue_date"].raw_confidence == 0.45
+    inv = ocr_invoice(values)
+    _judge(inv, {"issue_date": [0]}, [lost, lost])
+    assert (inv.fields["issue_date"].raw_confidence, inv.fields["issue_date"].support) == (0.9, [])
