@@ -451,8 +451,9 @@ DRAWER_WIDER_SCORE = 0.9
 # the first run of 10600-11599, 15 drawers read with 字, every one printed 宇 (周字, 朱字: two accepted at 0.99); none
 # printed 字. Such a drawer's score is halved (DISAGREE_FACTOR): to review, as a name with a look-alike glyph is. So
 # too two rare surnames the recognizer makes of common ones: 乌 for 马 (first run 14172: 乌艳芳 for 马艳芳, accepted at
-# 0.98) and 土 for 王 (first run 12880-13199: 土燕 for 王燕, accepted).
-DRAWER_LOOKALIKES = frozenset("字乌土")
+# 0.98) and 土 for 王 (first run 12880-13199: 土燕 for 王燕, accepted). And 车 for 军 (first run 15775: 周婷车 for 周婷军,
+# accepted): a surname, rare, and hardly a given name; in 1,120 probe and first-run scans the one 车 read was that one.
+DRAWER_LOOKALIKES = frozenset("字乌土车")
 
 
 def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:

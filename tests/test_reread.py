@@ -519,8 +519,9 @@ def test_a_drawer_whose_box_stops_at_a_glyph_is_read_again_wider_or_left_for_rev
     mend_cut_drawers([head], settings)
     assert (head[0].fields["drawer"].value, head[0].fields["drawer"].reasons) == ("王芳", [])
     # 字 is what the recognizer makes of 宇, and given names hardly hold it: its score halved (to review); not 宇's.
-    # So are 乌 and 土, rare surnames it makes of 马 and 王 (first runs 14172, 12880-13199).
-    for name, raw in (("朱字", 0.495), ("朱宇", 0.99), ("乌艳", 0.495), ("马艳", 0.99), ("土燕", 0.495)):
+    # So are 乌 and 土, rare surnames it makes of 马 and 王 (first runs 14172, 12880-13199), and 车 for 军 (15775).
+    for name, raw in (("朱字", 0.495), ("朱宇", 0.99), ("乌艳", 0.495), ("马艳", 0.99), ("土燕", 0.495),
+                      ("周婷车", 0.495), ("周婷军", 0.99)):
         looked = drawer_at(name, (100, 42, 196, 78))
         mend_cut_drawers([looked], settings)
         assert looked[0].fields["drawer"].raw_confidence == pytest.approx(raw)
@@ -569,6 +570,7 @@ def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_
     (11014, "phone_photo", "drawer"),  # 朱字 for 朱宇, read alike by every reading, accepted at 0.99
     (11112, "paper_special", "drawer"),  # 谢 for 谢芳敏, the rest under the seal's whitened edge, accepted
     (14172, "paper_special", "drawer"),  # 乌艳芳 for 马艳芳, accepted at 0.98
+    (15775, "image_pdf", "drawer"),  # 周婷车 for 周婷军, accepted
 ])
 def test_generated_scans_whose_values_were_misread_cut_or_misplaced(tmp_path, seed, kind, checked):
     from intake.pipeline import extract_file
