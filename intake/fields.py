@@ -44,6 +44,10 @@ LABELS = {
     "remarks": label(r"备\s*注?", "备"),
     "subtotal": label(r"(?:小\s*计|总\s*计)", "小总"),
 }
+# The 机器编号 label's tail alone, its head lost at the photo's edge or under the detector's threshold: no other header
+# label holds 编号, so it says a machine number is printed, not that one was read (first run 15790: a photo's 编号：
+# read, the number and 机器 not, and the number accepted empty).
+MACHINE_LABEL_TAIL = label(r"编\s*号" + _COLON, "编")
 
 # The signature row's labels, alone or run together (the 方 of 销售方 can be lost: seed 8734; older forms say 销货单位,
 # the 2010 specimen's 销货单位：（章）), which the run after 开票人 can reach when the drawer's own box read as nothing:
@@ -180,6 +184,7 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
     if not f["machine_number"].value:
         f["machine_number"] = ocrfields.vote(machines, make) or f["machine_number"]
     if not f["machine_number"].value and (layout.find(LABELS["machine_number"], (0, 0, width, limit))
+                                          or layout.find(MACHINE_LABEL_TAIL, (0, 0, width, limit))
                                           or ocrfields.unclaimed_machine_run(layout, limit, f, width)
                                           or ocrfields.unread_run(unread, limit, width)
                                           or not ocrfields.id_row_found(layout, columns.y0 if columns is not None

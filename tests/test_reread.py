@@ -571,6 +571,7 @@ def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_
     (11112, "paper_special", "drawer"),  # 谢 for 谢芳敏, the rest under the seal's whitened edge, accepted
     (14172, "paper_special", "drawer"),  # 乌艳芳 for 马艳芳, accepted at 0.98
     (15775, "image_pdf", "drawer"),  # 周婷车 for 周婷军, accepted
+    (15790, "phone_photo", "machine_number"),  # only 编号： of its label read, the number not: accepted empty
 ])
 def test_generated_scans_whose_values_were_misread_cut_or_misplaced(tmp_path, seed, kind, checked):
     from intake.pipeline import extract_file
