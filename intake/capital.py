@@ -17,7 +17,7 @@ _CONFUSIONS = str.maketrans(
         "圓": "圆", "园": "圆", "園": "圆", "貳": "贰", "贳": "贰", "參": "叁", "叄": "叁", "参": "叁",
         "陸": "陆", "萬": "万", "億": "亿", "〇": "零", "○": "零", "O": "零",
         "肄": "肆", "染": "柒", "抬": "拾", "伯": "佰", "任": "仟", "玫": "玖",
-        "圜": "圆", "壶": "壹", "壸": "壹", "正": "整",
+        "圜": "圆", "壶": "壹", "壸": "壹", "正": "整", "渠": "柒",
     }
 )
 # Printed around the words: the ⊗/ⓧ start mark, brackets of the 大写/小写 labels, spaces.
@@ -114,12 +114,17 @@ def as_printed(text: str, amount: Decimal) -> bool:
                for zero in (False, True) for zheng in (False, True))
 
 
+def unconfused(text: str) -> str:
+    """`text` with the glyphs above put back to the capital numerals they stand for (渠 read for 柒: first run 15898)."""
+    return text.translate(_CONFUSIONS)
+
+
 def words_to_amount(text: str) -> Decimal | None:
     """Parse printed 大写 words ('⊗玖佰陆拾贰元整', '（负数）叁佰圆整', '贰拾肆圆零柒分'); None when not a clean amount."""
     if not text:
         return None
     negative, t = _bare(text)
-    t = t.translate(_CONFUSIONS)
+    t = unconfused(t)
     if not t:
         return None
     if t.count("圆") > 1:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from intake import normal, ocrfields
+from intake.capital import unconfused
 from intake.invoice import FieldValue, Invoice, InvoiceType, Reason, Source
 from intake.items import FieldMaker, find_columns, is_goods_list_reference, read_items, spaced
 from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, value_run
@@ -471,13 +472,18 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
 
 
 def _words(words: Hit, make: FieldMaker) -> FieldValue:
+    # Look-alikes that mean nothing else in a capital amount read as the numerals they are: the run would end at them.
     run = [p for p in words.tail if p.text.strip()]
-    text = "".join(p.text for p in run)
+    text = unconfused("".join(p.text for p in run))
     m = _CAPITAL.search(text.replace("⊗", "").replace(" ", ""))
     if not m:
         return make("", [])
-    used = [p for p in run if _CAPITAL.search(p.text)] or run
-    return make(m.group(0), used)
+    used = [p for p in run if _CAPITAL.search(unconfused(p.text))] or run
+    # No amount is written from a 零 (but 零圆整): one in front is the ⊗ start mark read as O or 〇 (probe 5370).
+    value = m.group(0)
+    if value.startswith("零") and not value.startswith("零圆"):
+        value = value.lstrip("零")
+    return make(value, used)
 
 
 def _figures(layout: Layout, words: Hit, make: FieldMaker, taken: set = frozenset()) -> FieldValue:

@@ -84,6 +84,7 @@ def test_bank_style_switches_give_domain_example():
         ("叁佰圓整", "300.00"),
         ("貳佰陸拾捌園整", "268.00"),
         ("肆仟染佰伍抬圆整", "4750.00"),
+        ("壹万陆仟伍佰零渠圆零玖分", "16507.09"),  # first run 15898: 渠 read for 柒
         ("伍角", "0.50"),
     ],
 )
@@ -174,3 +175,20 @@ def test_words_as_printed_glyph_for_glyph():
     assert not as_printed("拾壹万贰仟叁佰贰拾玖圆捌角玖分", Decimal("112329.89"))
     assert not as_printed("叁仟肆佰玖拾伍园整", Decimal("3495.00"))
     assert not as_printed("叁仟肆佰玖拾伍圆整", Decimal("3495.01"))
+
+
+def test_the_words_read_from_a_page_run_on_past_a_look_alike_that_means_nothing_else_there():
+    """The words field is the run of capital numerals on the row: a look-alike (渠 for 柒) used to end it, leaving
+    壹万陆仟伍佰零 where the page says 16507.09, and the words confirmed nothing."""
+    from intake.fields import _words
+    from intake.layout import Hit, Piece
+
+    row = Hit(label=[Piece("价税合计（大写）", 0, 0, 100, 20, 0.99)],
+              tail=[Piece("壹万陆仟伍佰零渠圆零玖分", 110, 0, 300, 20, 0.94), Piece("(小写)", 400, 0, 450, 20, 1.0)])
+    value = _words(row, lambda text, pieces: (text, [p.text for p in pieces]))
+    assert value == ("壹万陆仟伍佰零柒圆零玖分", ["壹万陆仟伍佰零渠圆零玖分"])
+    assert words_to_amount(value[0]) == D("16507.09")
+
+    # The ⊗ start mark read as O is no 零 of the amount's.
+    marked = Hit(label=row.label, tail=[Piece("O贰万贰仟陆佰肆拾贰圆壹角柒分", 110, 0, 300, 20, 0.94)])
+    assert _words(marked, lambda text, pieces: text) == "贰万贰仟陆佰肆拾贰圆壹角柒分"
