@@ -58,8 +58,8 @@ CONFIRMING = frozenset({"checksum_ok", "sum_ok", "words_agree", "qr_agrees", "it
 DISAGREE_FACTOR = 0.5
 # Values of a fixed form (digits, a date) that a variant can fail to find at all: its crop took in the label, or a
 # glyph lost left no run of the form (the 校验码's 20 digits read as 18). Such a variant says nothing about the value
-# the first reading found; the variants that found one judge it (first run 15440-15759: three issue dates right at
-# 0.98-0.99, one variant reading no date and the other the same, were halved to review).
+# the first reading found; the variants that found one judge it (first run 15440-15759: two issue dates right at
+# 0.98-0.99, one variant reading no date and the other the same, were halved to review; a third had neither find one).
 FIXED_FORM = frozenset({"invoice_code", "invoice_number", "issue_date", "check_code", "buyer_tax_id", "seller_tax_id"})
 
 
