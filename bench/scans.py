@@ -281,15 +281,15 @@ def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, s
     out += known_parties(gen, settings)
 
     images, others = real_cases()
+    scored = [(gen, g)]
     if images:
         real = run_cases(images, settings)
         rt = tally(real)
+        scored.append((real, rt))
         out += rt.lines(f"real photos and scans: {len(images)} ({REALDATA})")
         out += ["  " + e for e in rt.errors]
         out += [f"  {r.name}: {r.error}" for r in real if r.error]
         out += known_parties(real, settings)
-        if rows:
-            write_rows(rows, (gen, g), (real, rt))
         non = run_cases([(p, None) for p in others], settings)
         for r in non:
             invs = r.extraction.invoices if r.extraction else []
@@ -299,8 +299,8 @@ def bench_scans(count: int = 40, seed: int = 1000, baselines: bool = False, *, s
                        f"accepted non-empty key fields {accepted or 'none'}{' (' + r.error + ')' if r.error else ''}")
     else:
         out.append(f"no real images at {REALDATA}")
-        if rows:
-            write_rows(rows, (gen, g))
+    if rows:
+        write_rows(rows, *scored)
     if baselines:
         stages = {k: v / max(g.pages, 1) for k, v in g.seconds.items()}
         ours_ocr = stages.get("detection", 0.0) + stages.get("recognition", 0.0)

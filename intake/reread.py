@@ -919,7 +919,7 @@ def _moved(read: FieldValue) -> FieldValue:
     return FieldValue(value=read.value, source=Source.OCR, raw_confidence=read.raw_confidence, box=read.box, page=read.page)
 
 
-def _propose_missing(inv: Invoice, read: dict, words: "Decimal | None" = None) -> list[str]:
+def _propose_missing(inv: Invoice, read: dict, words: "Decimal | None") -> list[str]:
     """One total not found: proposed as the difference or sum of the two read (never accepted), unless it is the total
     with tax and its 大写 words, read apart, say amount + tax to the cent. Then the words and the two figures confirm
     each other, and the total is computed from them like any established one: a wrong amount or tax would need a
