@@ -209,12 +209,24 @@ def spaced_check_code(layout: Layout, limit: float, make) -> FieldValue | None:
 _SPACED_RUNS = re.compile(r"(?<![0-9A-Z])[0-9A-Z]+(?:\s[0-9A-Z]+){2,}(?![0-9A-Z])")
 
 
+# First run 16193: "70G4G 74947 77G53 37420", two 6s read as G in one group: groups of the 校验码's five (a glyph lost or
+# gained), mostly digits, are one too, however its letters fall.
+_GROUP = re.compile(r"[0-9A-Z]{4,6}")
+GROUP_DIGITS = 0.75
+
+
 def _spaced_check_code(text: str) -> bool:
     """Whether `text` (half-width, upper case) holds three groups of four or five digits, spaced; or three or more
-    runs of digits, spaced, 15 or more characters in all, each run with one letter at most (a digit misread)."""
+    runs of digits, spaced, 15 or more characters in all, each run with one letter at most (a digit misread), or
+    each run four to six characters long and three in four of all of them digits."""
+    def spaced(runs: str) -> bool:
+        groups = runs.split()
+        return (all(sum(c.isalpha() for c in run) <= 1 for run in groups)
+                or (all(_GROUP.fullmatch(run) for run in groups)
+                    and sum(c.isdigit() for c in runs) >= GROUP_DIGITS * sum(len(run) for run in groups)))
+
     return bool(re.search(r"\d{4,5}\s\d{4,5}\s\d{4,5}", text)) or any(
-        len(m.group(0)) >= 15 and all(sum(c.isalpha() for c in run) <= 1 for run in m.group(0).split())
-        for m in _SPACED_RUNS.finditer(text))
+        len(m.group(0)) >= 15 and spaced(m.group(0)) for m in _SPACED_RUNS.finditer(text))
 
 
 def _tax_id_of(p: Piece) -> str:

@@ -468,6 +468,8 @@ def test_a_span_that_does_not_read_as_the_pieces_leaves_the_name_flagged():
     ("42101 947G0 41911 29167", ""),  # first run 13513: a 校验码, G read for 6 (tax ids are printed unspaced)
     ("42101 94760 41911 29167", ""),
     ("5021 5593147861 32168", ""),  # first run 14474: two groups run together, a digit lost
+    ("70G4G 74947 77G53 37420", ""),  # first run 16193: two letters in one group
+    ("91320 106KU 74Y2E E68", "91320106KU74Y2EE68"),  # spaced, but half its characters letters: no 校验码
 ])
 def test_a_tax_id_after_the_labels_last_glyph_is_taken_when_its_check_character_holds(text, tax_id):
     from intake.layout import piece
@@ -637,9 +639,11 @@ def test_a_machine_number_whose_label_was_misread_is_neither_a_code_nor_lost():
     (14474, "phone_photo"),
     # a small blurred photo: neither the buyer's tax-id row nor the 机器编号 row read, the header's bottom a guess
     (14394, "phone_photo"),
+    # "70G4G 74947 77G53 37420": two letters in one group; the number, read whole, was accepted empty
+    (16193, "paper_normal"),
 ])
 def test_a_machine_number_offset_below_its_label_is_read_when_the_check_code_is_misread(tmp_path, seed, kind):
-    """First runs 13513 (paper 普票), 14474: the 校验码 read "42101 947G0 41911 29167" was taken for a tax id above the
+    """First runs 13513 (paper 普票), 14474, 16193: the 校验码 read "42101 947G0 41911 29167" was taken for a tax id above the
     buyer's, the header band ended above the 机器编号 (offset half a row down, onto the table's top rule), and the
     number, read by the page's detection, was accepted empty."""
     from intake.pipeline import extract_file
