@@ -73,7 +73,9 @@ LOOKALIKE_CHANCE = 0.005
 # 品 for 晶 is the one look-alike a phone photo gives less weight: first run 13258 accepted 上海市景品 for 景晶 at 0.97,
 # every reading spelling 品, the second model giving 晶 0.0028 at the glyph. A right 品 outside a lexicon's word (食品's
 # is vouched) gave 晶 at most 0.0014 in seeds 5000-5379 and 8300-8539.
-LOOKALIKE_CHANCES = {"品": 0.002}
+# 量 for 星 too: first run 16246 accepted 北京市量汇 for 星汇 at 0.998, every reading spelling 量, the second model giving
+# 星 0.002 at the glyph (the printed 量 of a real name is rarer than this misread on a photo).
+LOOKALIKE_CHANCES = {"品": 0.002, "量": 0.001}
 # The recognizer's probability for the lexicon's character at a misread glyph, at least.
 MIN_CHANCE = 0.01
 # A corrected name's recognizer score is multiplied by this: it goes to review with its correction.
