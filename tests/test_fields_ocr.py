@@ -124,6 +124,25 @@ _BODY = [
 ]
 
 
+@pytest.mark.parametrize(("title", "code", "kind"), [
+    ("天津增值税专月发票N78622285", "1200221330", "vat_special"),  # first runs 16147, 16204: 用 read as 月
+    ("贵州增值稅专用發票", "5200191330", "vat_special"),  # 16291: 发 read as 發
+    ("四川增值税普通發票", "5100211130", "vat_normal"),
+])
+def test_a_title_keyword_with_a_look_alike_glyph_still_names_the_type(title, code, kind):
+    """The title, not the code's kind, names the type: here the code says the other type, and the two disagree."""
+    from intake.fields import read_page
+    from intake.validate import validate
+
+    body = [line for line in _BODY[3:]] + [(title, (700, 60, 1300, 120), 0.99),
+                                           (f"发票代码：{code}", (1500, 60, 1900, 100), 0.99)]
+    inv = read_page(_page(body)).invoice
+    validate(inv)
+    assert inv.fields["invoice_type"].value == kind
+    assert inv.fields["invoice_type"].raw_confidence == pytest.approx(0.99)
+    assert "type_mismatch" in inv.fields["invoice_code"].reasons
+
+
 def test_total_figures_with_a_colon_for_the_point_and_no_name_from_a_label_row():
     from intake.fields import read_page
 
