@@ -152,7 +152,7 @@ def find_sheet(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     zoom = working_scale(h, w)
     w, h = int(w * zoom), int(h * zoom)
     m = cv2.getPerspectiveTransform(pts, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
-    ctx.notes.append(f"cropped to sheet ({area:.0%} of the frame)")
+    ctx.notes.append(f"{CROPPED_TO_SHEET} ({area:.0%} of the frame)")
     return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -579,6 +579,14 @@ STEPS: list[tuple[str, Callable[[np.ndarray, CleanContext], np.ndarray]]] = [
     ("seal", drop_seal),
     ("denoise", denoise),
 ]
+
+
+CROPPED_TO_SHEET = "cropped to sheet"
+
+
+def photographed(page: Page) -> bool:
+    """Whether cleanup found the page as a sheet in a wider frame (a phone photo): its note says so."""
+    return any(note.startswith(CROPPED_TO_SHEET) for note in page.notes)
 
 
 def clean(page: Page, settings: Settings, engine: "PaddleEngine | None" = None) -> np.ndarray:

@@ -453,3 +453,25 @@ def test_names_the_first_run_of_11920_12239_accepted_wrong_are_not_accepted(tmp_
     inv, truth = _read_generated(tmp_path, seed, kind)
     fv = inv.fields[field]
     assert fv.value == truth[field] or fv.status != "accepted"
+
+
+def test_on_a_phone_photo_a_look_alike_glyph_is_a_doubt_whatever_weight_the_other_glyph_had():
+    """Calibration photos 20129, 20284 (展 for 辰) and 20186 (品 for 晶) were accepted, the second model giving the right
+    glyph less than LOOKALIKE_CHANCE there."""
+    from intake.names import industry_part, lookalike
+
+    name = "合肥市展智酒店管理有限公司"
+    read = glyphs(name, {3: (("辰", 0.001),)}, prob=0.99)
+    assert not lookalike(name, read)
+    assert lookalike(name, read, photo=True)
+    # 食品's 品 is the industry lexicon's, on a photo too.
+    food = "东莞市捷晶隆食品有限公司"
+    assert not lookalike(food, glyphs(food, prob=0.99), industry_part(food), photo=True)
+
+
+@pytest.mark.slow
+def test_a_辰_read_as_展_on_a_phone_photo_by_every_reading_is_not_accepted(tmp_path: Path):
+    inv, truth = _read_generated(tmp_path, 20129, "phone_photo")
+    fv = inv.fields["seller_name"]
+    assert truth["seller_name"] == "合肥市辰智酒店管理有限公司"
+    assert fv.value == truth["seller_name"] or fv.status != "accepted"
