@@ -465,8 +465,8 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
 
     - The ink reading, when sure (every glyph >= DOUBT), whole (not a fragment) and at least as complete in form
       (place, industry, legal ending), replaces a line reading it disagrees with; the name then goes to review.
-    - A name the ink reading does not spell the same (or is unsure of), or with a look-alike glyph (LOOKALIKES),
-      loses half its score: of the names whose reads all agreed and scored >= 0.99, 387 were right and 0 wrong.
+    - A name the ink reading does not spell the same (or is unsure of), or with a look-alike glyph (LOOKALIKES; on a
+      phone photo whatever weight the recognizer gave the glyph it is a look-alike of), loses half its score: of the names whose reads all agreed and scored >= 0.99, 387 were right and 0 wrong.
     - The second model spelling it the same with every glyph >= SURE earns `glyphs_agree`; so does its spelling
       it the same at >= SECOND_SURE when the ink reading is sure of every glyph (INK_SURE): calibration scans 200 ->
       203 of 240 straight-through, no wrong name accepted. Its doubt halves the score too, unless the ink reading is
