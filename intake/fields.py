@@ -284,7 +284,7 @@ def _type_evidence(pieces: list[Piece], title: str) -> list[Piece]:
     its row in large print, nor labels like 发票代码 (all the title's pieces when no title named the type)."""
     if not any(re.search(pattern, title) for pattern, _ in _TITLES):
         return pieces
-    whole = [p for p in pieces if any(re.search(pattern, title_keywords(re.sub(r"\s+", "", p.text))) for pattern, _ in _TITLES)]
+    whole = [p for p in pieces if any(re.search(pattern, _joined([p])) for pattern, _ in _TITLES)]
     return whole or [p for p in pieces if TITLE_GLYPHS & set(p.text)] or pieces
 
 

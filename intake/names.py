@@ -466,7 +466,8 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
     - The ink reading, when sure (every glyph >= DOUBT), whole (not a fragment) and at least as complete in form
       (place, industry, legal ending), replaces a line reading it disagrees with; the name then goes to review.
     - A name the ink reading does not spell the same (or is unsure of), or with a look-alike glyph (LOOKALIKES; on a
-      phone photo whatever weight the recognizer gave the glyph it is a look-alike of), loses half its score: of the names whose reads all agreed and scored >= 0.99, 387 were right and 0 wrong.
+      phone photo whatever weight the recognizer gave the glyph it is a look-alike of), loses half its score: of the
+      names whose reads all agreed and scored >= 0.99, 387 were right and 0 wrong.
     - The second model spelling it the same with every glyph >= SURE earns `glyphs_agree`; so does its spelling
       it the same at >= SECOND_SURE when the ink reading is sure of every glyph (INK_SURE): calibration scans 200 ->
       203 of 240 straight-through, no wrong name accepted. Its doubt halves the score too, unless the ink reading is
@@ -491,6 +492,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
         image = getattr(page, "content_image", None) if page is not None else None
         if image is None:
             continue
+        photo = photographed(page)
         # Both names' crops read by both models at once (the four reads side by side on the OCR threads).
         to_read = [(n, i) for n, i in PARTIES if inv.fields[n].source == Source.OCR and inv.fields[n].value
                    and inv.fields[n].box is not None]
@@ -522,7 +524,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 # on the rest counts, but only when sure of it. Taking it at an even chance let a blurred photo's
                 # 展海 for 辰海 through (calibration scans: both models read 展, the second 深圳 as 保圳).
                 sure = None
-            alike = lookalike(fixed, glyphs, vouched, photo=photographed(page))
+            alike = lookalike(fixed, glyphs, vouched, photo=photo)
             # Both readings of the printer-ink view spell it, every glyph sure, none a look-alike's, and it is a whole
             # name: a crop that holds only the name's head (the detector split the line a rule strikes through, and the
             # tail went unjoined) reads as surely as the whole would (济南市海智 for 济南市海智兴餐饮管理集团有限公司).

@@ -134,8 +134,7 @@ def test_a_title_keyword_with_a_look_alike_glyph_still_names_the_type(title, cod
     from intake.fields import read_page
     from intake.validate import validate
 
-    body = [line for line in _BODY[3:]] + [(title, (700, 60, 1300, 120), 0.99),
-                                           (f"发票代码：{code}", (1500, 60, 1900, 100), 0.99)]
+    body = _BODY[3:] + [(title, (700, 60, 1300, 120), 0.99), (f"发票代码：{code}", (1500, 60, 1900, 100), 0.99)]
     inv = read_page(_page(body)).invoice
     validate(inv)
     assert inv.fields["invoice_type"].value == kind
