@@ -452,15 +452,24 @@ def test_names_the_first_run_of_11920_12239_accepted_wrong_are_not_accepted(tmp_
     assert fv.value == truth[field] or fv.status != "accepted"
 
 
-def test_on_a_phone_photo_a_look_alike_glyph_is_a_doubt_whatever_weight_the_other_glyph_had():
-    """Calibration photos 20129, 20284 (展 for 辰) and 20186 (品 for 晶) were accepted, the second model giving the right
-    glyph less than LOOKALIKE_CHANCE there."""
+def test_on_a_phone_photo_a_look_alike_glyph_is_a_doubt_unless_both_readings_spell_it_giving_the_other_no_weight():
+    """Calibration photos 20129, 20284 (展 for 辰) and 20186 (品 for 晶) were accepted: the second model read 辰 or gave
+    晶 nothing, and its doubt went unheard; the ink reading gave the right glyph some weight."""
     from intake.names import industry_part, lookalike
 
     name = "合肥市展智酒店管理有限公司"
     read = glyphs(name, {3: (("辰", 0.001),)}, prob=0.99)
     assert not lookalike(name, read)
-    assert lookalike(name, read, photo=True)
+    assert lookalike(name, read, photo=True)  # the ink reading not given: a doubt
+    # 20129: the ink reading spelled 展 giving 辰 0.011; the second model read 辰.
+    ink = glyphs("称：" + name, {5: (("辰", 0.0106),)}, prob=0.986)
+    assert lookalike(name, read, photo=True, ink=ink)
+    assert lookalike(name, glyphs("合肥市辰智潘店管理有限公司", prob=0.95), photo=True, ink=glyphs(name, prob=0.99))
+    # Both readings spell 展 surely and give 辰 (next to) nothing (first run 16730: 0.9995 and 0.9979): no doubt.
+    assert not lookalike(name, read, photo=True, ink=glyphs("称：" + name, {5: (("辰", 0.0001),)}, prob=0.9995))
+    # 20186: the second model gave 晶 nothing, the ink reading 0.013.
+    pin = "重庆市品昌企业管理咨询有限公司"
+    assert lookalike(pin, glyphs(pin, prob=0.98), photo=True, ink=glyphs(pin, {3: (("晶", 0.0127),)}, prob=0.99))
     # 食品's 品 is the industry lexicon's, on a photo too.
     food = "东莞市捷晶隆食品有限公司"
     assert not lookalike(food, glyphs(food, prob=0.99), industry_part(food), photo=True)
