@@ -276,18 +276,21 @@ def _print_unread(page: Page, region: tuple[float, float, float, float], crop: "
 # size in grey (seed 5370: label and number printed small onto the table's top rule of a phone photo, some 10 px high,
 # which the page's detection, at half that size, and the printer-ink view, the digits' faint blue above its
 # threshold, both missed). A tight band: with the invoice code's large print in it (five rows) the detector found
-# only the code, with the buyer's name row (one row below) only part of the number.
+# only the code, with the buyer's name row (one row below) only part of the number. Where it finds nothing at twice the
+# size, the band is detected again at its own (first run 17326: a photo's label and number, faint but clear, found at
+# 1x and 3x, not at 2x; the number was accepted empty).
 MACHINE_BAND_ROWS = (2.5, 0.5)
-MACHINE_BAND_SCALE = 2.0
+MACHINE_BAND_SCALES = (2.0, 1.0)
 
 
 def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
     """A paper invoice's machine number read empty and not doubted is looked for once more in its header band
-    (MACHINE_BAND_ROWS): text detected there that no line of the page covers is recognised, and the page is read
-    again with it. Where that reading finds the number, or its label or digits (intake.fields flags it
-    `incomplete`), the field takes that reading's value and reasons, its score halved: one reading of a band at
-    twice the size is a lead for the reviewer, not a value to accept (no check of its own: DOUBT_ONLY). Where it
-    finds nothing, empty stands (older forms print none). Returns how many crops were recognised."""
+    (MACHINE_BAND_ROWS), at twice its size, then at its own (MACHINE_BAND_SCALES): text detected there that no line
+    of the page covers is recognised, and the page is read again with it. Where that reading finds the number, or its
+    label or digits (intake.fields flags it `incomplete`), the field takes that reading's value and reasons, its
+    score halved: one reading of a band is a lead for the reviewer, not a value to accept (no check of its own:
+    DOUBT_ONLY). Where it finds nothing, empty stands (older forms print none). Returns how many crops were
+    recognised."""
     read = 0
     for inv, page in scanned:
         fv = inv.fields["machine_number"]
@@ -301,10 +304,13 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
         y1, x1 = min(image.shape[0], int(limit + below * layout.char_height)), image.shape[1] // 2
         if y1 - y0 < 8:
             continue
-        found, crops = _band_lines(page, (0, y0, x1, y1), MACHINE_BAND_SCALE, settings)
-        read += crops
-        new = _field_with(page, found, "machine_number")
-        if new is None or not (new.value or new.reasons):
+        for scale in MACHINE_BAND_SCALES:
+            found, crops = _band_lines(page, (0, y0, x1, y1), scale, settings)
+            read += crops
+            new = _field_with(page, found, "machine_number")
+            if new is not None and (new.value or new.reasons):
+                break
+        else:
             continue
         new.raw_confidence *= DISAGREE_FACTOR
         inv.fields["machine_number"] = new

@@ -572,6 +572,7 @@ def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_
     (14172, "paper_special", "drawer"),  # 乌艳芳 for 马艳芳, accepted at 0.98
     (15775, "image_pdf", "drawer"),  # 周婷车 for 周婷军, accepted
     (15790, "phone_photo", "machine_number"),  # only 编号： of its label read, the number not: accepted empty
+    (17326, "phone_photo", "machine_number"),  # label and number faint; the band's detection at 2x found nothing
 ])
 def test_generated_scans_whose_values_were_misread_cut_or_misplaced(tmp_path, seed, kind, checked):
     from intake.pipeline import extract_file
