@@ -302,7 +302,7 @@ def correct(value: str, glyphs: "list[Glyph]", places: tuple[str, ...]) -> tuple
         if place_ok:
             break
     # The industry term before the form (or before the bracketed place).
-    end = bracket.start() if bracket else form_start
+    end = industry_end("".join(chars[:form_start]))
     for term in INDUSTRIES:
         start = end - len(term)
         if start <= 0:
@@ -312,6 +312,22 @@ def correct(value: str, glyphs: "list[Glyph]", places: tuple[str, ...]) -> tuple
             put(start, term, diff)
             break
     return "".join(chars), place_ok
+
+
+# A branch's head, before its 分公司: the parent's legal form and the branch's place (…新材料股份有限公司|历下).
+_BRANCH_HEAD = re.compile(r"(?:有限责任公司|股份有限公司|有限公司)[\u4e00-\u9fff]{1,8}$")
+
+
+def industry_end(head: str) -> int:
+    """Where the industry term of a name's `head` (the name before its legal ending) ends: before a bracketed place
+    that ends it, and in a branch's name before its parent's legal form (and bracketed place): 济南市智信新材料 of
+    济南市智信新材料股份有限公司历下分公司, whose industry the ink reading misread (first run 16934: 新材科, over the line's
+    right 新材料; 16940: 建筑王程 for 建筑工程)."""
+    branch = _BRANCH_HEAD.search(head)
+    if branch:
+        head = head[: branch.start()]
+    bracket = re.search(r"[（(][^（()）]*[）)]$", head)
+    return bracket.start() if bracket else len(head)
 
 
 def legal_ending(name: str) -> str:
@@ -329,7 +345,7 @@ def form_score(name: str, places: tuple[str, ...]) -> int:
         body = name[: -len(ending)]
     if any(name.startswith(p) or f"（{p}）" in name or f"({p})" in name for p in places):
         score += 1
-    body = re.sub(r"[（(][^（()）]*[）)]$", "", body)
+    body = body[: industry_end(body)]
     if any(body.endswith(t) for t in INDUSTRIES):
         score += 1
     return score
@@ -392,12 +408,11 @@ def _gives_lookalike(value: str, glyphs: "list[Glyph]", vouched: frozenset[int],
 
 
 def industry_part(value: str) -> frozenset[int]:
-    """Positions of the industry term before the legal ending (or before the bracketed place), when one of
-    INDUSTRIES is there with a 字号 before it."""
+    """Positions of the industry term before the legal ending (or before the bracketed place; a branch's, before its
+    parent's), when one of INDUSTRIES is there with a 字号 before it."""
     ending = legal_ending(value)
     head = value[: len(value) - len(ending)]
-    bracket = re.search(r"[（(][^（()）]*[）)]$", head)
-    body = head[: bracket.start()] if bracket else head
+    body = head[: industry_end(head)]
     term = next((t for t in INDUSTRIES if body.endswith(t) and len(body) > len(t)), "")
     return frozenset(range(len(body) - len(term), len(body)))
 
@@ -477,7 +492,8 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
     second model 443.
 
     - The ink reading, when sure (every glyph >= DOUBT), whole (not a fragment) and at least as complete in form
-      (place, industry, legal ending), replaces a line reading it disagrees with; the name then goes to review.
+      (place, industry, legal ending), replaces a line reading it disagrees with, unless the second model spells the
+      line's; the name then goes to review.
     - A name the ink reading does not spell the same (or is unsure of), or with a look-alike glyph (LOOKALIKES; on a
       phone photo unless both readings spell it and neither gives the glyph it is a look-alike of weight), loses half
       its score: of the names whose reads all agreed and scored >= 0.99, 387 were right and 0 wrong.
@@ -522,7 +538,10 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             log.debug("%s: line %s (%.3f), ink %s (weakest %.3f), second model %s (weakest %.3f)", name_field, value,
                       fv.raw_confidence, ink, ink_weakest, "".join(g.char for g in glyphs), min((g.prob for g in glyphs), default=0.0))
             if (ink is not None and ink != value and not is_fragment(ink, places)
-                    and form_score(ink, places) >= form_score(value, places)):
+                    and form_score(ink, places) >= form_score(value, places)
+                    and value not in "".join(g.char for g in glyphs)):
+                # Not where the second model spells the line's value glyph for glyph: two readings against one
+                # (first runs 17031: 展和明 for the line's and the second model's 辰和明; 17167: 新大维 for 新天维).
                 value = ink
             fixed, place_ok = correct(value, glyphs, places)
             # The parts another check vouches for (the place its tax id names, the legal ending) need not be sure in

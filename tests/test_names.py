@@ -473,3 +473,28 @@ def test_on_a_phone_photo_a_look_alike_glyph_is_a_doubt_unless_both_readings_spe
     # 食品's 品 is the industry lexicon's, on a photo too.
     food = "东莞市捷晶隆食品有限公司"
     assert not lookalike(food, glyphs(food, prob=0.99), industry_part(food), photo=True)
+
+
+def test_a_branchs_industry_is_its_parents_term_before_the_parents_legal_form():
+    """First runs 16934, 16940: the ink reading misread the industry of a branch's parent (新材科, 建筑王程) and, the
+    branch's name counted as having none, replaced the line's right reading."""
+    from intake.names import form_score, industry_part
+
+    assert form_score("济南市智信新材料股份有限公司历下分公司", ()) > form_score("济南市智信新材科股份有限公司历下分公司", ())
+    assert form_score("武汉市诚昌建筑工程有限公司武昌分公司", ()) > form_score("武汉市诚昌建筑王程有限公司武昌分公司", ())
+    assert industry_part("北京市祥航物流有限公司朝阳分公司") == frozenset({5, 6})
+    assert industry_part("汇星家具（济南）有限公司历下分公司") == frozenset({2, 3})
+    assert industry_part("汇星家具（济南）有限公司") == frozenset({2, 3})
+    assert industry_part("北京市祥航有限公司朝阳分公司") == frozenset()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, kind", [
+    (16934, "phone_photo"),  # 新材科 for the line's 新材料 (a branch's parent's industry)
+    (16940, "paper_special"),  # 建筑王程 for 建筑工程, likewise
+    (17031, "image_pdf"),  # 展和明 for 辰和明, which the line and the second model both read
+    (17167, "image_pdf"),  # 新大维 for 新天维, likewise
+])
+def test_the_ink_reading_does_not_replace_a_right_line_reading_the_form_or_the_second_model_backs(tmp_path, seed, kind):
+    inv, truth = _read_generated(tmp_path, seed, kind)
+    assert inv.fields["buyer_name"].value == truth["buyer_name"]
