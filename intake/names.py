@@ -330,6 +330,11 @@ def industry_end(head: str) -> int:
     return bracket.start() if bracket else len(head)
 
 
+def places_in(name: str, places: tuple[str, ...]) -> int:
+    """How many of `places` (a tax id's, `places_of`) the name spells anywhere: its head, brackets, a branch's place."""
+    return sum(p in name for p in places)
+
+
 def legal_ending(name: str) -> str:
     """The legal organisation form the name ends in (the longest), with at least two glyphs before it; "" if none."""
     return next((f for f in FORMS if name.endswith(f) and len(name) > len(f) + 1), "")
@@ -537,11 +542,13 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             value = fv.value
             log.debug("%s: line %s (%.3f), ink %s (weakest %.3f), second model %s (weakest %.3f)", name_field, value,
                       fv.raw_confidence, ink, ink_weakest, "".join(g.char for g in glyphs), min((g.prob for g in glyphs), default=0.0))
+            second = "".join(g.char for g in glyphs)
             if (ink is not None and ink != value and not is_fragment(ink, places)
                     and form_score(ink, places) >= form_score(value, places)
-                    and value not in "".join(g.char for g in glyphs)):
+                    and (value not in second or places_in(ink, places) > places_in(value, places))):
                 # Not where the second model spells the line's value glyph for glyph: two readings against one
-                # (first runs 17031: 展和明 for the line's and the second model's 辰和明; 17167: 新大维 for 新天维).
+                # (first runs 17031: 展和明 for the line's and the second model's 辰和明; 17167: 新大维 for 新天维), unless
+                # the ink reading spells more of the tax id's places (17637: a branch's 观山湖 for both others' 观出湖).
                 value = ink
             fixed, place_ok = correct(value, glyphs, places)
             # The parts another check vouches for (the place its tax id names, the legal ending) need not be sure in

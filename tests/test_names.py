@@ -498,3 +498,10 @@ def test_a_branchs_industry_is_its_parents_term_before_the_parents_legal_form():
 def test_the_ink_reading_does_not_replace_a_right_line_reading_the_form_or_the_second_model_backs(tmp_path, seed, kind):
     inv, truth = _read_generated(tmp_path, seed, kind)
     assert inv.fields["buyer_name"].value == truth["buyer_name"]
+
+
+@pytest.mark.slow
+def test_the_ink_reading_that_spells_more_of_the_tax_ids_places_replaces_the_line_the_second_model_backs(tmp_path):
+    """First run 17637: the line and the second model read the branch's 观山湖 as 观出湖, the ink reading right."""
+    inv, truth = _read_generated(tmp_path, 17637, "paper_normal")
+    assert inv.fields["seller_name"].value == truth["seller_name"] == "贵阳市安诚天文化传媒有限公司观山湖分公司"
