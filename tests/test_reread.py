@@ -571,6 +571,7 @@ def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_
     (11112, "paper_special", "drawer"),  # 谢 for 谢芳敏, the rest under the seal's whitened edge, accepted
     (14172, "paper_special", "drawer"),  # 乌艳芳 for 马艳芳, accepted at 0.98
     (15775, "image_pdf", "drawer"),  # 周婷车 for 周婷军, accepted
+    (17852, "paper_special", "drawer"),  # 刘平 for 刘平燕, 燕 under the seal's edge a little past the box, accepted
     (15790, "phone_photo", "machine_number"),  # only 编号： of its label read, the number not: accepted empty
     (17326, "phone_photo", "machine_number"),  # label and number faint; the band's detection at 2x found nothing
 ])
