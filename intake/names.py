@@ -540,9 +540,9 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             glyphs = read[2 * k + 1]
             reads += 2
             value = fv.value
-            log.debug("%s: line %s (%.3f), ink %s (weakest %.3f), second model %s (weakest %.3f)", name_field, value,
-                      fv.raw_confidence, ink, ink_weakest, "".join(g.char for g in glyphs), min((g.prob for g in glyphs), default=0.0))
             second = "".join(g.char for g in glyphs)
+            log.debug("%s: line %s (%.3f), ink %s (weakest %.3f), second model %s (weakest %.3f)", name_field, value,
+                      fv.raw_confidence, ink, ink_weakest, second, min((g.prob for g in glyphs), default=0.0))
             if (ink is not None and ink != value and not is_fragment(ink, places)
                     and form_score(ink, places) >= form_score(value, places)
                     and (value not in second or places_in(ink, places) > places_in(value, places))):

@@ -470,10 +470,9 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
     """A drawer (开票人) whose box stops at ink is read again from the box widened to the right; a sure read that
     keeps the glyphs read and adds one or two is the drawer; where none does, the drawer is `incomplete` (a right
     drawer with a speck after it goes to review with it: no invoice waits on a drawer), unless the ink began a little
-    past the box (DRAWER_FAR_GAP). Seed 8573: 吴洋 for 吴洋刚,
-    the last glyph against the seal's red 发票专用章, accepted. A drawer of one glyph is `incomplete` whatever follows
-    its box: a person's name has a surname and a given name (first run 11112: 谢 for 谢芳敏, the rest under the seal's
-    whitened edge, accepted). A drawer with a DRAWER_LOOKALIKES glyph loses half its score. Returns how many crops
+    past the box (DRAWER_FAR_GAP). Seed 8573: 吴洋 for 吴洋刚, the last glyph against the seal's red 发票专用章,
+    accepted. A drawer of one glyph is `incomplete` whatever follows its box: a person's name has a surname and a
+    given name (first run 11112: 谢 for 谢芳敏, the rest under the seal's whitened edge, accepted). A drawer with a DRAWER_LOOKALIKES glyph loses half its score. Returns how many crops
     were recognised."""
     import numpy as np
 
