@@ -558,7 +558,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             if ink == fixed and closed:
                 ink_weakest = ink_weakest_of(read[2 * k], fixed, closed, ink_weakest)
             sure = agreement(fixed, glyphs, closed)
-            if sure is not None and sure < SURE and fixed not in "".join(g.char for g in glyphs):
+            if sure is not None and sure < SURE and fixed not in second:
                 # The second model read a part another check vouches for otherwise (责阳 for 贵阳): its agreement
                 # on the rest counts, but only when sure of it. Taking it at an even chance let a blurred photo's
                 # 展海 for 辰海 through (calibration scans: both models read 展, the second 深圳 as 保圳).

@@ -472,8 +472,8 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
     drawer with a speck after it goes to review with it: no invoice waits on a drawer), unless the ink began a little
     past the box (DRAWER_FAR_GAP). Seed 8573: 吴洋 for 吴洋刚, the last glyph against the seal's red 发票专用章,
     accepted. A drawer of one glyph is `incomplete` whatever follows its box: a person's name has a surname and a
-    given name (first run 11112: 谢 for 谢芳敏, the rest under the seal's whitened edge, accepted). A drawer with a DRAWER_LOOKALIKES glyph loses half its score. Returns how many crops
-    were recognised."""
+    given name (first run 11112: 谢 for 谢芳敏, the rest under the seal's whitened edge, accepted). A drawer with a
+    DRAWER_LOOKALIKES glyph loses half its score. Returns how many crops were recognised."""
     import numpy as np
 
     from intake.ocr import crop_quad, get_engine
@@ -497,18 +497,8 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
         around = _channel_mean(image[max(0, int(y0 - h)):int(y1 + h), max(0, int(x0 - 3 * h)):int(x1 + 3 * h)])
         dark = _without_rules(window < UNCOVERED_INK)
         faint = _without_rules(window < float(np.median(around)) - FAINT_DEPTH)
-
-        def ink_within(gap: float) -> bool:
-            # Any dark pixel; or faint ink (darker than the paper around by FAINT_DEPTH) down most of a column, a
-            # glyph's stroke or body (seed 10342: 晨 of 曹强晨 half whitened with the seal's edge, some 170 grey on paper
-            # of 248, and 曹强 accepted; specks and the seal's remnants fill a column of it to a fifth at most: 480
-            # probe scans).
-            cols = int(gap * h) + 1
-            return bool(dark[:, :cols].any() or (faint[:, :cols].size
-                                                 and faint[:, :cols].mean(axis=0).max() >= DRAWER_FAINT_COLUMN))
-
-        near = ink_within(DRAWER_CUT_GAP)
-        if not (near or ink_within(DRAWER_FAR_GAP)):
+        near = _glyph_ink(dark, faint, int(DRAWER_CUT_GAP * h) + 1)
+        if not (near or _glyph_ink(dark, faint, int(DRAWER_FAR_GAP * h) + 1)):
             continue
         engine = get_engine(settings)
         box = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
@@ -529,6 +519,15 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
             if near:
                 fv.flag(Reason.INCOMPLETE)
     return read
+
+
+def _glyph_ink(dark: "np.ndarray", faint: "np.ndarray", columns: int) -> bool:
+    """Whether the window's first `columns` hold a glyph's ink: any dark pixel; or faint ink (darker than the paper
+    around by FAINT_DEPTH) down most of a column, a glyph's stroke or body (seed 10342: 晨 of 曹强晨 half whitened with
+    the seal's edge, some 170 grey on paper of 248, and 曹强 accepted; specks and the seal's remnants fill a column of
+    it to a fifth at most: 480 probe scans)."""
+    faint = faint[:, :columns]
+    return bool(dark[:, :columns].any() or (faint.size and faint.mean(axis=0).max() >= DRAWER_FAINT_COLUMN))
 
 
 def _channel_mean(part: "np.ndarray") -> "np.ndarray":
