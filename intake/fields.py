@@ -543,8 +543,10 @@ _NOTE_GLYPH_ALONE = re.compile(r"[^\w]{0,2}注[^\w]{0,2}")
 # column did not claim.
 _REMARK_EDGES = re.compile(r"^[|\]」』]+|[|\[「『]+$")
 _COPY_NAME_GLYPHS = frozenset("第一二三四五联记账抵扣发票购买销售方税凭证")
-# A remark line of letters and digits only that shares this many characters in a row with the seller's tax id is the
-# seal's: the 发票专用章 prints the id across its middle, and its remnants survive the seal's removal.
+# A remark line of letters and digits only that shares this many characters in a row with the seller's tax id, and
+# at least half of its own, is the seal's: the 发票专用章 prints the id across its middle, and its remnants survive the
+# seal's removal. Not a remark that shares a few digits with it by chance (first run 18277: dd22011090494 shares 2011
+# with 91120116T7927BP322; taken for the seal's, the box read empty and was accepted as "none printed").
 SEAL_ID_RUN = 4
 
 
@@ -554,8 +556,9 @@ def _remark_line(text: str, seal_id: str) -> str:
     if (len(text) == 1 and text in _COPY_NAME_GLYPHS) or _NOTE_GLYPH_ALONE.fullmatch(text):
         return ""  # the margin's copy name; the label's 注, on a line of its own
     if seal_id and re.fullmatch(r"[0-9A-Za-z ]+", text):  # the seal's arc can split the id ("91110108 AJ46R7H4")
-        run = difflib.SequenceMatcher(None, text.replace(" ", "").upper(), seal_id, autojunk=False).find_longest_match()
-        if run.size >= SEAL_ID_RUN:
+        bare = text.replace(" ", "").upper()
+        run = difflib.SequenceMatcher(None, bare, seal_id, autojunk=False).find_longest_match()
+        if run.size >= max(SEAL_ID_RUN, len(bare) / 2):
             return ""
     return text
 
@@ -590,8 +593,11 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
     # had no width and the remark was accepted empty).
     region = (mark.x1 - 1, words.y1 + 0.25 * words.height, margin_column(layout, mark.x1 + layout.char_height),
               bottom - 0.5)
-    # A remark may start a little left of the label's right edge (print offset): any piece starting right of its middle.
-    pieces = [p for p in layout.within(region) if p.x0 >= middle]
+    # A remark may start a little left of the label's right edge (print offset): any piece starting right of its middle,
+    # or right of its left edge where the piece is not the label's (first run 18277: dd22011090494 set up and left
+    # across the label column's rule, starting a quarter glyph into 备's box; the box was accepted empty).
+    pieces = [p for p in layout.within(region)
+              if p.x0 >= middle or (p.x0 > mark.x0 + 1 and not p.text.lstrip().startswith(("备", "注")))]
     # Print offset can set a remark onto the 备 label itself: the rest of that line is the remark's start.
     pieces += [t for t in mark.tail if t not in pieces and region[0] <= t.cx <= region[2] and region[1] <= t.cy <= region[3]]
     if not pieces:

@@ -178,7 +178,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
         quads, cut = _lines_in_box(engine, box, top, bottom)
         found, fresh = _remark_read(engine, page, quads, (x0, y0))
         read += len(quads)
-        if fresh is None and cut and x0 > 0:
+        if not _read(fresh) and cut and x0 > 0:
             # Nothing read, and a detected box the crop's left edge cuts too short for a line: print offset set the
             # remark's first glyph across the label column's rule, and the rest (场煤 of 市场煤, seed 13276, accepted as
             # "none printed") is not twice as wide as high with the detector's margin. The box is detected again from
@@ -191,12 +191,19 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
             # detector's margin, and the page's reading takes a remark from the box's edge on (seed 14075: 市场煤
             # detected from the widened crop's very edge, a glyph left of the box, and again read as no remark).
             quads = [(_from_left(b, reach), crop) for b, crop in quads]
-            found, fresh = _remark_read(engine, page, quads, (x0 - reach, y0))
+            found, wider = _remark_read(engine, page, quads, (x0 - reach, y0))
+            if _read(wider) or fresh is None or not fresh.reasons:
+                fresh = wider
             read += len(quads)
-        if fresh is not None:
+        if _read(fresh):
             page.lines = [*page.lines, *found]
             inv.fields["remarks"] = fresh
             log.info("remarks: read %r in the box read empty", fresh.value)
+        elif fresh is not None and Reason.INCOMPLETE in fresh.reasons:
+            # Lines found in the box, none of them a remark as read (intake.fields._remark_line: a rule's remnant, the
+            # seal's tax id): one may be lost among them, as where the box's first reading held such marks.
+            inv.fields["remarks"].flag(Reason.INCOMPLETE)
+            log.info("remarks: marks found in the box read empty, none a remark; left for review")
         elif _print_unread(page, inv.fields["remarks"].box, box, x0, y0, top, bottom):
             inv.fields["remarks"].flag(Reason.INCOMPLETE)
             log.info("remarks: print seen in the box read empty; left for review")
@@ -232,15 +239,19 @@ def _from_left(quad: "np.ndarray", left: float) -> "np.ndarray":
 
 def _remark_read(engine, page: Page, quads: list, origin: tuple[int, int]) -> "tuple[list[TextLine], FieldValue | None]":
     """The lines `_lines_in_box` found (at `origin` on the page), recognised, and the remarks the page reads with them
-    among its lines; None when it reads none."""
+    among its lines (empty where none of them is a remark); None when nothing was found."""
     from intake.scan import text_line
 
     if not quads:
         return [], None
     texts = engine.recognize_crops([crop for _b, crop in quads])
     found = [text_line(b + origin, text, score) for (b, _crop), (text, score) in zip(quads, texts) if text.strip()]
-    fresh = _field_with(page, found, "remarks")
-    return found, fresh if fresh is not None and fresh.value else None
+    return found, _field_with(page, found, "remarks")
+
+
+def _read(remarks: FieldValue | None) -> bool:
+    """Whether a reading of the remarks box read a remark."""
+    return remarks is not None and bool(remarks.value)
 
 
 def _field_with(page: Page, found: list[TextLine], name: str) -> FieldValue | None:

@@ -809,6 +809,14 @@ def test_remarks_on_a_scan_leave_out_the_rules_the_margins_last_glyph_and_the_se
     # Letters and digits the seller's tax id does not share stay: they may be the remark (a contract number).
     lines[-5] = ("HT2022093120", (1300, 884, 1500, 912), 0.97)
     assert read_page(_page(lines)).invoice.fields["remarks"].value == "订单号：dd64279479813\nHT2022093120"
+    # Nor a remark that shares four digits with it by chance (first run 18277: 2011 of dd22011090494 is in
+    # 91120116T7927BP322); the seal's remnant is the id, or most of what was read.
+    lines[-5] = ("dd22011090494", (1300, 884, 1500, 912), 0.97)
+    lines[-1] = ("纳税人识别号：91120116T7927BP322", (100, 1010, 800, 1040), 0.99)
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == "订单号：dd64279479813\ndd22011090494"
+    lines[-5] = ("20116T79", (1300, 884, 1500, 912), 0.97)
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == "订单号：dd64279479813"
+    lines[-5], lines[-1] = ("HT2022093120", (1300, 884, 1500, 912), 0.97), seller
     # A box that held only such marks: no remark, and not "none printed" either (one may be lost under them).
     lines = [line for line in lines if not line[0].startswith(("|订单号", "HT2022"))]
     remarks = read_page(_page(lines)).invoice.fields["remarks"]
@@ -831,6 +839,11 @@ def test_a_remarks_box_is_found_by_its_注_alone_and_one_not_found_is_not_an_emp
     lines = _BODY + words + [("备", (1060, 839, 1107, 882), 0.99), ("市场煤", (1101, 811, 1174, 841), 0.99),
                              ("注", (1052, 910, 1101, 953), 0.99)]
     assert read_page(_page(lines)).invoice.fields["remarks"].value == "市场煤"
+    # Set up and left across the label column's rule, starting a sixth of a glyph into 备's box (first run 18277,
+    # accepted empty); the label's own glyphs are no remark.
+    lines = _BODY + words + [("备", (1060, 839, 1107, 882), 0.99), ("dd22011090494", (1068, 812, 1219, 841), 0.99),
+                             ("注", (1052, 910, 1101, 953), 0.99)]
+    assert read_page(_page(lines)).invoice.fields["remarks"].value == "dd22011090494"
     # Set up against the 价税合计 row by the offset, its centre a third of a glyph under the row (5049, 5055).
     lines = _BODY + words + [("备", (1060, 839, 1107, 882), 0.99), ("市场煤", (1110, 805, 1180, 835), 0.99),
                              ("注", (1052, 910, 1101, 953), 0.99)]

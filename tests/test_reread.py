@@ -640,6 +640,9 @@ def test_faint_print_is_the_line_no_reading_took_not_the_seals_lettering_nor_a_r
     # 备 read into the remark's line ("备|dd46878584600"), its end placed short: the label's own column (注, and the
     # 密码区's label above) was taken for the margin's copy name, the box had no width (first run 14160-14479)
     (14469, "paper_normal", True),
+    # dd22011090494 set up and left across the label column's rule: the page's reading left it out (it started inside
+    # 备's box), and read again it was taken for the seal's tax id, sharing 2011 with it (first run 18277, accepted empty)
+    (18277, "paper_normal", True),
     (5230, "phone_photo", False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure
     (10254, "phone_photo", False),  # none printed; a glyph of the copy name down the margin beside the box's rule
 ])
