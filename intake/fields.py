@@ -462,8 +462,20 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
     # Nor a figure on the 小写 label's line, right of it: the label's (first run 12290: a tilted photo's ¥8613.80 in
     # the 合计 row, taken for the tax, the total with tax then not found).
     small = layout.find(LABELS["figures"])
-    tokens = _money_tokens([p for p in hit.tail if not _SMALL_FIGURES_LABEL.search(p.text) and not any(
-        p.x0 > s.x0 and abs(p.cy - s.cy) < 0.6 * s.height for s in small)])
+
+    def in_row(pieces: list[Piece]) -> list[Piece]:
+        return [p for p in pieces if not _SMALL_FIGURES_LABEL.search(p.text) and not any(
+            p.x0 > s.x0 and abs(p.cy - s.cy) < 0.6 * s.height for s in small)]
+
+    tail = in_row(hit.tail)
+    tokens = _money_tokens(tail)
+    if len(tokens) == 1 and tokens[0][0].strip() != "***":
+        # Print offset sets the figures lower than the label: the label's row reaches the amount but not the tax beside
+        # it, a few pixels lower still (first run 18244: the tax 25 px under 合's centre, 24 allowed; it was then taken
+        # for the difference and held). The figure's own row right of it is the 合计 row's too.
+        first = tokens[0][1]
+        beside = in_row([p for p in layout.row_of(first, x_from=first.x1) if p.x0 >= first.x1 and p not in tail])
+        tokens = _money_tokens(tail + beside)
     # Two printed figures and a stray fragment ("￥1244.1" "3"): the figures carry the cents.
     with_cents = [t for t in tokens if _CENTS.search(t[0]) or t[0].strip() == "***"]
     if len(with_cents) >= 2:

@@ -561,6 +561,25 @@ def test_the_合计_row_does_not_take_the_figure_on_the_小写_labels_line():
     assert f["amount_with_tax"].value == "8613.80"
 
 
+def test_the_合计_tax_set_lower_than_the_labels_row_is_read_beside_the_amount():
+    """First run 18244 (a paper 专票): print offset set the figures low; 合's row (计 unread) reached the amount, 21 px
+    under its centre, but not the tax, 25 px under, which was then taken for the difference and held."""
+    from intake.fields import read_page
+
+    lines = _BODY[:9] + [
+        ("合", (309, 717, 345, 754), 1.0),
+        ("¥87172.26", (1262, 739, 1396, 774), 0.995),
+        ("¥5241.11", (1587, 743, 1703, 778), 0.997),
+        ("价税合计（大写）", (262, 770, 443, 804), 0.981),
+        ("(小写)", (1276, 774, 1354, 804), 0.996),
+        ("¥92413.37", (1334, 788, 1473, 827), 0.993),
+        ("玖万贰仟肆佰壹拾叁圆叁角柒分", (606, 794, 971, 825), 0.971),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert [f[n].value for n in ("total_amount", "total_tax", "amount_with_tax")] == ["87172.26", "5241.11", "92413.37"]
+    assert "from_difference" not in f["total_tax"].support
+
+
 @pytest.mark.slow
 def test_a_phone_photo_with_a_neighbouring_paper_is_read_from_the_invoice_alone(tmp_path):
     """Generated phone photo 5062: the neighbouring paper lies against the invoice. Cut out by its own edges, the
