@@ -807,6 +807,38 @@ def test_the_signature_row_labels_are_never_the_drawer():
     assert read_page(_page(_BODY + words + signature)).invoice.fields["drawer"].value == ""
 
 
+def test_a_scanned_drawer_with_a_glyph_outside_gb2312_is_doubted():
+    """First run 18520: the drawer 林静霞 read 林靜霞 (the traditional form) at 0.99 and accepted. The invoice prints
+    simplified characters; on a scan a glyph outside GB 2312 halves the read's score. A text layer's is as printed."""
+    from dataclasses import replace
+
+    from intake.fields import read_page
+    from intake.pages import PageKind
+
+    words = [("价税合计（大写）", (100, 760, 400, 800), 0.99), ("壹佰圆整", (450, 760, 700, 800), 0.99)]
+    signature = [("开票人：", (753, 857, 823, 889), 0.96)]
+
+    def drawer(name, kind=PageKind.IMAGE):
+        page = replace(_page(_BODY + words + signature + [(name, (840, 864, 905, 895), 0.99)]), kind=kind)
+        return read_page(page).invoice.fields["drawer"]
+
+    assert (drawer("林静霞").value, drawer("林静霞").raw_confidence) == ("林静霞", 0.99)
+    assert (drawer("林靜霞").value, drawer("林靜霞").raw_confidence) == ("林靜霞", 0.495)
+    assert drawer("☑谢华").raw_confidence == 0.495
+    assert drawer("林靜霞", PageKind.TEXT).raw_confidence == 0.99
+
+
+@pytest.mark.slow
+def test_first_run_18520s_drawer_read_in_its_traditional_form_is_not_accepted(tmp_path):
+    from intake.pipeline import extract_file
+    from samples.generate import generate
+
+    case = generate(18520, "paper_special", tmp_path)
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    fv = inv.fields["drawer"]
+    assert fv.value == case.truth["drawer"] or fv.status == "needs_review"
+
+
 def test_remarks_on_a_scan_leave_out_the_rules_the_margins_last_glyph_and_the_seals_tax_id():
     """Seeds 5000-5379 and 6000-7079: a rule's remnant before a line ("|订单号…"), the copy's name's last glyph alone on
     a line (证), and the seal's tax id, printed across its middle, read as remark lines (some accepted)."""
