@@ -301,7 +301,7 @@ def correct(value: str, glyphs: "list[Glyph]", places: tuple[str, ...]) -> tuple
                 break
         if place_ok:
             break
-    # The industry term before the form (or before the bracketed place).
+    # The industry term before the form (or before the bracketed place; a branch's, before its parent's form).
     end = industry_end("".join(chars[:form_start]))
     for term in INDUSTRIES:
         start = end - len(term)
