@@ -20,6 +20,10 @@ from intake.pages import Page, PageKind
 
 _COLON = r"\s*[:：]?"
 
+# The 号 ending 纳税人识别号, or what a scan makes of it: another glyph, or a digit and a dot (first run 19278: 纳税人识别5·,
+# the seller's tax id not found). A digit alone is not taken: the tax id itself may follow a label whose 号 was lost.
+_TAX_LABEL_END = r"\s*(?:号|[^\s\dA-Za-z:：]|\d[·.．,，、])?"
+
 LABELS = {
     "invoice_code": label(spaced("发票代码") + _COLON, "发"),
     "invoice_number": label(spaced("发票号码") + _COLON, "发"),
@@ -29,10 +33,11 @@ LABELS = {
     # with 0 as a 12-digit code does, were then taken for a second code and the machine number accepted as unprinted);
     # so is its 器 with 编 read (机号编号: seed 8312).
     "machine_number": label(r"机\s*(?:器|[^\d\s:：]\s*编)(?:\s*[^\d\s:：]){0,2}" + _COLON, "机"),
-    "party_name": label(r"(?:[购销]\s*[买售]?\s*方?\s*(?:信\s*息\s*)?)?" + spaced("名称") + _COLON, "名购销"),
+    # A speck between 名 and 称 read as a glyph of its own (first run 19278: 名1 称：, the seller's name not found).
+    "party_name": label(r"(?:[购销]\s*[买售]?\s*方?\s*(?:信\s*息\s*)?)?名\s*[^\s\u4e00-\u9fff]?\s*称" + _COLON, "名购销"),
     "party_tax_id": label(
         r"(?:" + spaced("统一社会信用代码") + r"\s*[/／]?\s*(?:" + spaced("纳税人识别号") + ")?|"
-        + spaced("纳税人识别号") + ")" + _COLON,
+        + spaced("纳税人识别") + _TAX_LABEL_END + ")" + _COLON,
         "统纳",
     ),
     # Or 合 alone, nothing else within the row's reach: on a scan the letter-spaced 计 can go undetected, and the row's

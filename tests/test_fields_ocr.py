@@ -263,6 +263,27 @@ def test_side_by_side_parties_left_is_the_buyer_even_when_the_right_sits_higher(
     assert inv.fields["seller_tax_id"].value == "91511002572793472P"
 
 
+def test_party_labels_with_a_speck_or_a_misread_号_still_anchor_their_values():
+    """First run 19278, a phone photo: the seller's 名称 read as 名1 and 称：, its 纳税人识别号 as 纳税人识别5·; neither
+    label matched, and the seller's name and tax id were not found (lines as the page read them)."""
+    from intake.fields import read_page
+
+    lines = [
+        *_BODY,
+        ("价税合计(大写）", (234, 723, 395, 754), 0.88),
+        ("壹拾万壹仟零捌拾圆整", (517, 718, 771, 756), 0.93),
+        ("苏州市众弘电子科技有限责任公司", (327, 769, 651, 798), 1.00),
+        ("称：", (258, 771, 294, 800), 0.90),
+        ("名1", (206, 780, 222, 797), 0.74),
+        ("纳税人识别5·913205052M7X48M24Q", (199, 803, 583, 838), 0.97),
+        ("地址、电：苏州市工业园区工业园凤凰三横路344号021-52412479", (197, 843, 767, 875), 0.99),
+    ]
+    inv = read_page(_page(lines)).invoice
+    assert inv.fields["seller_name"].value == "苏州市众弘电子科技有限责任公司"
+    assert inv.fields["seller_tax_id"].value == "913205052M7X48M24Q"
+    assert inv.fields["buyer_tax_id"].value == "91320200MA1MXXX1X5"
+
+
 # The 合计 figures and the 价税合计 row above a 备注 box (the remarks tests' page).
 _TOTALS = [
         ("￥43191.00", (1276, 705, 1410, 745), 0.95),

@@ -574,6 +574,8 @@ def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_
     (17852, "paper_special", "drawer"),  # 刘平 for 刘平燕, 燕 under the seal's edge a little past the box, accepted
     (15790, "phone_photo", "machine_number"),  # only 编号： of its label read, the number not: accepted empty
     (17326, "phone_photo", "machine_number"),  # label and number faint; the band's detection at 2x found nothing
+    # label and number one box in its header band, the page having read the label alone (相密鸣号：): BAND_RUN_ON
+    (19014, "phone_photo", "machine_number"),
 ])
 def test_generated_scans_whose_values_were_misread_cut_or_misplaced(tmp_path, seed, kind, checked):
     from intake.pipeline import extract_file
