@@ -77,7 +77,11 @@ model spells it too, every glyph of both readings >= 0.95 and none a look-alike'
 5 of 23 replacements met that, all right; the 3 wrong replacements did not). Where the tax id's division names
 the name's place and its ending is a legal form, a second model that reads them otherwise (贵阳 as 责阳) agrees
 with the rest of the name when it is sure of every glyph of it (>= 0.95; at an even chance a blurred photo's 展 for
-辰, read alike by both models, passed once the cleanup's rounding moved by one grey level).
+辰, read alike by both models, passed once the cleanup's rounding moved by one grey level). The page's line and the ink
+reading (v6 on two views) spelling a whole name alike, both >= 0.9, where v5 reads it otherwise but gives the name's
+glyph weight (>= 0.01) wherever it differs, earn it as well (intake.names.LINE_AGREE): calibration photos
+20000-20319, 18 right names, no wrong one (the 16 wrong names read alike were look-alikes, misread places and one
+industry term misread, each kept out).
 `party_known`: the name equals the one the
 known-parties register holds for the invoice's accepted tax id; the register learns from text
 layers, approvals and imports, never from a scan, so a misreading cannot confirm itself. What

@@ -376,6 +376,18 @@ def test_量_is_a_glyph_the_recognizer_makes_of_星():
     assert not lookalike(name, glyphs(name, {3: (("星", 0.0005),)}, prob=0.998))
 
 
+def test_示_is_a_glyph_the_recognizer_makes_of_乐():
+    """First run 18996 (paper 专票): 天津市瑞示海 for 瑞乐海, the second model spelling 示 and giving 乐 0.06 there."""
+    from intake.names import lookalike
+
+    name = "天津市瑞示海工程管理咨询有限公司"
+    assert lookalike(name, glyphs(name, {4: (("乐", 0.0605),)}, prob=0.95))
+    assert not lookalike(name, glyphs(name, {4: (("宗", 0.03),)}, prob=0.95))
+    # 乐 itself is no look-alike's
+    name = "天津市瑞乐海工程管理咨询有限公司"
+    assert not lookalike(name, glyphs(name, {4: (("示", 0.2),)}, prob=0.95))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("seed", "seller"), [
     (14866, "苏州市众星软件集团有限公司"),  # 众量 for 众星, the second model giving 星 0.065
@@ -505,3 +517,49 @@ def test_the_ink_reading_that_spells_more_of_the_tax_ids_places_replaces_the_lin
     """First run 17637: the line and the second model read the branch's 观山湖 as 观出湖, the ink reading right."""
     inv, truth = _read_generated(tmp_path, 17637, "paper_normal")
     assert inv.fields["seller_name"].value == truth["seller_name"] == "贵阳市安诚天文化传媒有限公司观山湖分公司"
+
+
+def test_the_second_model_allows_a_name_it_reads_otherwise_only_where_it_gives_the_names_glyph_weight():
+    """LINE_AGREE's condition on the second model: at each glyph it reads otherwise it must give the name's glyph at
+    least ALLOWED, and it must put in or leave out nothing outside the parts another check vouches for."""
+    from intake.names import allows
+
+    name = "武汉市东源餐饮管理有限公司"
+    closed = closed_parts(name, ("武汉市",))
+    # 餐 read as 管 and 饮 as 认, the name's glyphs given weight there (calibration photo 20028)
+    read = glyphs("武汉市东源管认管理有限公司", {5: (("餐", 0.17),), 6: (("饮", 0.4),)})
+    assert allows(read, name, closed)
+    # 饮 given nothing: another reading, not a doubt
+    read = glyphs("武汉市东源管认管理有限公司", {5: (("餐", 0.17),), 6: (("伙", 0.4),)})
+    assert not allows(read, name, closed)
+    # a glyph of the 字号 left out
+    assert not allows(glyphs("武汉市东餐饮管理有限公司"), name, closed)
+    # the label's tail the padded crop took in, and the vouched-for place read otherwise, allow it
+    assert allows(glyphs("称：武汊市东源餐饮管理有限公司"), name, closed)
+
+
+@pytest.mark.parametrize("name, near", [
+    ("武汉市鑫创优务务服务有限公司", True),  # calibration photo 20152: 劳务服务 misread in every reading
+    ("武汉市鑫创优劳务服务有限公司", False),
+    ("北京市鑫创商务服务有限公司", True),  # a real term the lexicon lacks: no name taken on the line and ink alone
+    ("北京市鑫创物业有限公司", False),  # two-glyph terms (物流) are too near real ones to say anything
+    ("华为技术有限公司", False),
+])
+def test_a_name_one_glyph_off_an_industry_term_is_near_it(name, near):
+    from intake.names import near_term
+
+    assert near_term(name) is near
+
+
+@pytest.mark.slow
+def test_a_name_the_line_and_the_ink_read_alike_and_surely_is_accepted_where_the_second_model_allows_it(tmp_path):
+    """Calibration photo 20028: the page's line (0.96) and the ink reading (weakest 0.97) spell 武汉市东源餐饮管理有限公司,
+    the second model reads 东源管认管理, giving 餐 and 饮 weight there; the name was held at 0.8 (LINE_AGREE). 20152's
+    seller, 务务服务 for 劳务服务 in every reading, stays in review (near_term)."""
+    inv, truth = _read_generated(tmp_path, 20028, "phone_photo")
+    fv = inv.fields["buyer_name"]
+    assert (fv.value, fv.status) == (truth["buyer_name"], "accepted")
+    assert "glyphs_agree" in fv.support
+    inv, truth = _read_generated(tmp_path, 20152, "phone_photo")
+    fv = inv.fields["seller_name"]
+    assert fv.value != truth["seller_name"] and fv.status == "needs_review"
