@@ -131,8 +131,9 @@ MACHINE_NUMBER_SIDE = 0.4
 def unclaimed_machine_run(layout: Layout, limit: float, fields: dict[str, FieldValue], width: float) -> bool:
     """Whether the header band holds a run of 11-13 letters and digits, nearly all digits, that no header field took:
     a 机器编号 misread (a letter for a digit, a digit lost or doubled), alone or behind a label misread past matching;
-    or, on its left part, five to ten digits that are no part of a header field's value: a piece of one, the rest
-    unread (seeds 8638, 8670: 40567 and 67754389 of a number printed small onto the table's top rule)."""
+    or, on its left part, four to ten digits that are no part of a header field's value: a piece of one, the rest
+    unread (seeds 8638, 8670: 40567 and 67754389 of a number printed small onto the table's top rule; first run 19562:
+    its last four, 6128, the rest struck through by the rule)."""
     taken = {fields[n].value for n in ("invoice_code", "invoice_number", "check_code")} - {""}
     for p in layout.pieces:
         if p.cy >= limit:
@@ -142,7 +143,7 @@ def unclaimed_machine_run(layout: Layout, limit: float, fields: dict[str, FieldV
             if sum(c.isdigit() for c in m.group(0)) >= 10 and m.group(0) not in taken:
                 return True
         if (p.x0 + p.x1) / 2 < MACHINE_NUMBER_SIDE * width:
-            for m in re.finditer(r"(?<!\d)\d{5,10}(?!\d)", t):
+            for m in re.finditer(r"(?<!\d)\d{4,10}(?!\d)", t):
                 if not any(m.group(0) in value for value in taken):
                     return True
     return False

@@ -741,13 +741,14 @@ def test_a_machine_number_after_a_garbled_label_is_read_and_one_not_read_is_not_
     assert (machine.value, machine.reasons) == ("", ["incomplete"])
     # No label, no such run: a form that prints none (the real 2016 专票 photos).
     assert read_page(_page(body)).invoice.fields["machine_number"].reasons == []
-    # Five to ten digits on the header's left, part of no header field: a piece of it, the rest unread (8638, 8670).
+    # Four to ten digits on the header's left, part of no header field: a piece of it, the rest unread (8638, 8670;
+    # first run 19562: 6128, the rest struck through by the table's rule).
     numbered = body + [("发票号码：12345678", (1500, 110, 1900, 150), 0.99)]
-    for piece in ("40567", "67754389"):
+    for piece in ("40567", "67754389", "6128"):
         machine = read_page(_page(numbered + [(piece, (300, 170, 360, 190), 0.84)])).invoice.fields["machine_number"]
         assert (machine.value, machine.reasons) == ("", ["incomplete"])
     # A piece of the code (its second print split), or digits on the right: nothing said.
-    for piece, box in (("91130", (300, 170, 360, 190)), ("40567", (1300, 170, 1360, 190))):
+    for piece, box in (("91130", (300, 170, 360, 190)), ("40567", (1300, 170, 1360, 190)), ("613", (300, 170, 340, 190))):
         assert read_page(_page(numbered + [(piece, box, 0.84)])).invoice.fields["machine_number"].reasons == []
 
 
