@@ -456,13 +456,15 @@ def _money_field(token: str, piece: Piece, make: FieldMaker) -> FieldValue:
     return fv
 
 
+# How far above the 价税合计 label's top the 合计 row's figures are looked for when the 合计 label went unread, in the
+# label's heights (19468: 1.3).
+TOTALS_ABOVE_WORDS = 2.0
+
+
 def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[FieldValue, FieldValue]:
     """合计 row: the amount then the tax, right of the label (a lone figure goes to the nearer header column)."""
     # "合" and "计" are printed far apart (13 glyphs on letter-spaced renderings).
     hits = [h for h in layout.find(LABELS["total"], max_gap=16.0) if h.y1 <= words.y1 and (columns is None or h.y0 > columns.y1)]
-    if not hits:
-        return make("", []), make("", [])
-    hit = max(hits, key=lambda h: h.y0)
     # Not the 价税合计 figure: on a small photo its row, set up by the print offset, can reach the 合计 label's row.
     # Nor a figure on the 小写 label's line, right of it: the label's (first run 12290: a tilted photo's ¥8613.80 in
     # the 合计 row, taken for the tax, the total with tax then not found).
@@ -472,7 +474,18 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
         return [p for p in pieces if not _SMALL_FIGURES_LABEL.search(p.text) and not any(
             p.x0 > s.x0 and abs(p.cy - s.cy) < 0.6 * s.height for s in small)]
 
-    tail = in_row(hit.tail)
+    if not hits:
+        # The label unread, 合 and 计 both (first run 19468, a paper 专票): the figures printed with the yen sign on
+        # the row right above the 价税合计 label are the 合计 row's. The sum with the words' total checks them.
+        above = in_row([p for p in layout.pieces if p.x0 > words.x1 and p.y1 <= words.cy
+                        and words.y0 - TOTALS_ABOVE_WORDS * words.height <= p.cy < words.y0])
+        tokens = [t for t in _money_tokens(sorted(above, key=lambda p: p.x0)) if t[0].lstrip("-− ")[:1] in "¥￥"]
+        if not tokens:
+            return make("", []), make("", [])
+        tail = [p for _t, p in tokens]
+    else:
+        hit = max(hits, key=lambda h: h.y0)
+        tail = in_row(hit.tail)
     tokens = _money_tokens(tail)
     if len(tokens) == 1 and tokens[0][0].strip() != "***":
         # Print offset sets the figures lower than the label: the label's row reaches the amount but not the tax beside

@@ -214,6 +214,28 @@ def test_the_合计_row_is_found_by_its_first_glyph_alone(tmp_path, seed, kind):
         assert "from_difference" not in inv.fields[name].support
 
 
+def test_the_合计_figures_are_read_above_the_words_label_when_the_合计_label_went_unread():
+    """First run 19468 (paper 专票): neither 合 nor 计 detected; the row's ¥769.72 and ¥69.27 (run into the margin's 购)
+    were read, on the row right above the 价税合计 label, and the amount and tax were not found (lines as read)."""
+    from intake.fields import read_page
+
+    body = [line for line in _BODY if line[0] != "合计"]
+    lines = body + [
+        ("¥69.27购", (1665, 704, 1777, 748), 0.98),
+        ("¥769.72", (1345, 709, 1451, 745), 1.00),
+        ("¥838.99", (1390, 760, 1500, 794), 0.99),
+        ("捌佰叁拾捌圆玖角玖分", (658, 762, 917, 790), 0.98),
+        ("(小写)", (1276, 768, 1356, 804), 1.00),
+        ("价税合计（大写）", (264, 770, 447, 804), 0.92),
+    ]
+    inv = read_page(_page(lines)).invoice
+    assert [inv.get(n) for n in ("total_amount", "total_tax", "amount_with_tax")] == ["769.72", "69.27", "838.99"]
+    # Figures without the yen sign there (an item line's) are not the 合计 row's.
+    lines = body + [("769.72", (1345, 709, 1451, 745), 1.0), *lines[-4:]]
+    inv = read_page(_page(lines)).invoice
+    assert (inv.get("total_amount"), inv.get("total_tax")) == ("", "")
+
+
 def test_a_text_layers_figure_is_taken_as_printed():
     from dataclasses import replace
 
