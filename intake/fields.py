@@ -484,18 +484,17 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
             # One figure alone says nothing of which it is (probe 5210: its ¥0.00 tax, the amount unread there, would
             # have been taken for the amount); the figures' own search (ocrfields.totals_by_figures) is left to it.
             return make("", []), make("", [])
-        tail = [p for _t, p in tokens]
     else:
         hit = max(hits, key=lambda h: h.y0)
         tail = in_row(hit.tail)
-    tokens = _money_tokens(tail)
-    if len(tokens) == 1 and tokens[0][0].strip() != "***":
-        # Print offset sets the figures lower than the label: the label's row reaches the amount but not the tax beside
-        # it, a few pixels lower still (first run 18244: the tax 25 px under 合's centre, 24 allowed; it was then taken
-        # for the difference and held). The figure's own row right of it is the 合计 row's too.
-        first = tokens[0][1]
-        beside = in_row([p for p in layout.row_of(first, x_from=first.x1) if p.x0 >= first.x1 and p not in tail])
-        tokens = _money_tokens(tail + beside)
+        tokens = _money_tokens(tail)
+        if len(tokens) == 1 and tokens[0][0].strip() != "***":
+            # Print offset sets the figures lower than the label: the label's row reaches the amount but not the tax
+            # beside it, a few pixels lower still (first run 18244: the tax 25 px under 合's centre, 24 allowed; it was
+            # then taken for the difference and held). The figure's own row right of it is the 合计 row's too.
+            first = tokens[0][1]
+            beside = in_row([p for p in layout.row_of(first, x_from=first.x1) if p.x0 >= first.x1 and p not in tail])
+            tokens = _money_tokens(tail + beside)
     # Two printed figures and a stray fragment ("￥1244.1" "3"): the figures carry the cents.
     with_cents = [t for t in tokens if _CENTS.search(t[0]) or t[0].strip() == "***"]
     if len(with_cents) >= 2:

@@ -434,9 +434,7 @@ def near_term(value: str) -> bool:
     (LINE_AGREE)."""
     if industry_part(value):
         return False
-    ending = legal_ending(value)
-    head = value[: len(value) - len(ending)]
-    body = head[: industry_end(head)]
+    body = _industry_body(value)
     return any(len(body) > len(t) and sum(a != b for a, b in zip(body[-len(t):], t)) == 1
                for t in INDUSTRIES if len(t) >= 3)
 
@@ -444,31 +442,43 @@ def near_term(value: str) -> bool:
 def allows(glyphs: "list[Glyph]", value: str, closed: frozenset[int]) -> bool:
     """Whether the reading (`glyphs`) allows `value`: wherever it reads a glyph of the value's free part otherwise, it
     gives the value's glyph at least ALLOWED there, and it puts in or leaves out nothing there (ALLOWED)."""
+    pairs = _aligned(value, glyphs, closed, substitutions=True) if value else None
+    return pairs is not None and all(same or g.chance(value[k]) >= ALLOWED for k, g, same in pairs)
+
+
+def _aligned(value: str, glyphs: "list[Glyph]", closed: frozenset[int],
+             substitutions: bool) -> "list[tuple[int, Glyph, bool]] | None":
+    """The reading (`glyphs`) set glyph for glyph against `value` outside `closed`: (position in the value, the glyph
+    read there, whether it is the value's glyph) for each such position. None where the reading puts a glyph in
+    inside that part or leaves one of it out, or reads one otherwise (unless `substitutions`: then a run of glyphs
+    read otherwise, as many as the value's, pairs up). Glyphs put in before or after the value (the label's tail the
+    padded crop took in) and anything read at `closed` positions are no matter."""
     text = "".join(g.char for g in glyphs)
-    if not value:
-        return False
+    pairs: list[tuple[int, Glyph, bool]] = []
     for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, value, text, autojunk=False).get_opcodes():
-        if op == "equal":
-            continue
-        if op == "replace" and a1 - a0 == b1 - b0:
-            if any(a0 + k not in closed and glyphs[b0 + k].chance(value[a0 + k]) < ALLOWED for k in range(a1 - a0)):
-                return False
+        if op == "equal" or (substitutions and op == "replace" and a1 - a0 == b1 - b0):
+            pairs += [(a0 + k, glyphs[b0 + k], op == "equal") for k in range(a1 - a0) if a0 + k not in closed]
         elif op == "insert":
             if 0 < a0 < len(value) and not {a0 - 1, a0} <= closed:
-                return False
+                return None
         elif any(i not in closed for i in range(a0, a1)):
-            return False
-    return True
+            return None
+    return pairs
 
 
 def industry_part(value: str) -> frozenset[int]:
     """Positions of the industry term before the legal ending (or before the bracketed place; a branch's, before its
     parent's), when one of INDUSTRIES is there with a 字号 before it."""
-    ending = legal_ending(value)
-    head = value[: len(value) - len(ending)]
-    body = head[: industry_end(head)]
+    body = _industry_body(value)
     term = next((t for t in INDUSTRIES if body.endswith(t) and len(body) > len(t)), "")
     return frozenset(range(len(body) - len(term), len(body)))
+
+
+def _industry_body(value: str) -> str:
+    """The name up to where its industry term ends: before the legal ending, the bracketed place, a branch's parent's
+    form (`industry_end`)."""
+    head = value[: len(value) - len(legal_ending(value))]
+    return head[: industry_end(head)]
 
 
 # Characters a recognizer gives for the same glyph that the value's normal form (intake.normal.name) makes one.
@@ -503,16 +513,8 @@ def agreement(value: str, glyphs: "list[Glyph]", closed: frozenset[int] = frozen
         return min((g.prob for k, g in enumerate(glyphs[at:at + len(value)]) if k not in closed), default=None)
     if not closed or not value:
         return None
-    probs: list[float] = []
-    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, value, text, autojunk=False).get_opcodes():
-        if op == "equal":
-            probs += [glyphs[b0 + k].prob for k in range(a1 - a0) if a0 + k not in closed]
-        elif op == "insert":
-            if 0 < a0 < len(value) and not {a0 - 1, a0} <= closed:
-                return None  # a glyph read inside the free part that the value does not have
-        elif any(i not in closed for i in range(a0, a1)):
-            return None
-    return min(probs, default=None)
+    pairs = _aligned(value, glyphs, closed, substitutions=False)
+    return min((g.prob for _k, g, _same in pairs), default=None) if pairs is not None else None
 
 
 def closed_parts(value: str, places: tuple[str, ...]) -> frozenset[int]:
