@@ -241,7 +241,8 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
 
 def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
     """When OCR lost the 价税合计 label: its row is the capital amount's, or where 小写 is, or just under the 合计 row."""
-    capitals = [p for p in layout.pieces if _CAPITAL_ALONE.search(p.text) and (columns is None or p.y0 > columns.y1)]
+    capitals = [p for p in layout.pieces if _CAPITAL_ALONE.search(unconfused(p.text))
+                and (columns is None or p.y0 > columns.y1)]
     if capitals:
         p = max(capitals, key=lambda p: p.cy)
         row = [q for q in layout.row_of(p) if q.x0 > p.x0]

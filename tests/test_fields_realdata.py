@@ -313,3 +313,19 @@ def test_invoice_still_read_when_the_words_label_is_lost():
     )
     # The capital amount standing alone on its row is still read as the words.
     assert got["amount_in_words"] == "壹拾柒圆肆角"
+
+
+def test_the_words_row_is_found_by_its_capital_amount_when_a_glyph_of_it_is_a_look_alike():
+    """Calibration photo 20056: the label read 价合计（大写）, 税 lost, and the words 贰佰柒拾玖圈叁角贰分, 圈 for 圆. The
+    capital amount standing alone marks the words row only when read with its look-alikes put back (as the words
+    themselves are): the row was not found, the 小写 figure not read, and the total with tax only proposed."""
+    from dataclasses import replace
+
+    pages, _ = _invoices("mxvc-invoice/sichuan_e_normal_2023_ride_3pct_17.40.pdf")
+    page = _ocr_shaped(pages[0])
+    page.lines = [replace(l, text="") if l.text.startswith("价税合计") else replace(l, text=l.text.replace("圆", "圈"))
+                  for l in page.lines]
+    assert any("圈" in l.text for l in page.lines)
+    (invoice,) = extract_invoices([page])
+    got = invoice.values()
+    assert (got["amount_with_tax"], got["amount_in_words"]) == ("17.40", "壹拾柒圆肆角")

@@ -259,6 +259,30 @@ def test_a_total_read_that_is_the_qr_amount_plus_a_rates_tax_to_the_cent_gives_t
     assert inv.fields["total_tax"].support == ["from_difference"]
 
 
+def test_the_words_stand_for_a_total_figure_lost_or_cut_when_they_are_the_qr_amount_plus_a_rates_tax_to_the_cent():
+    # Calibration photo 20034: the amount on the QR (2359.56), the tax not found, the 小写 figure read as '②' (0.00,
+    # incomplete), its words read whole: 2383.16 is 2359.56 at 1 % to the cent. The words take the figure's place.
+    from intake.invoice import Reason
+
+    qr = "01,01,3300233530,63122524,2359.56,20240815,,7313,"
+    inv = ocr_invoice({"total_amount": "2359.56", "amount_with_tax": "0.00", "amount_in_words": "贰仟叁佰捌拾叁圆壹角陆分"},
+                      qr=qr)
+    inv.fields["amount_with_tax"].flag(Reason.INCOMPLETE)
+    assert repair_totals(inv) == ["total_tax", "amount_with_tax"]
+    assert [(inv.fields[n].value, inv.fields[n].source) for n in ("total_tax", "amount_with_tax")] == [
+        ("23.60", Source.COMPUTED), ("2383.16", Source.COMPUTED)]
+    # A figure read whole that the words contradict keeps them apart: nothing is established.
+    inv = ocr_invoice({"total_amount": "2359.56", "amount_with_tax": "2383.10", "amount_in_words": "贰仟叁佰捌拾叁圆壹角陆分"},
+                      qr=qr)
+    assert "amount_with_tax" not in repair_totals(inv)
+    assert inv.get("amount_with_tax") == "2383.10"
+    # Words that are no rate's tax on top of the amount to the cent stand for nothing either.
+    inv = ocr_invoice({"total_amount": "2359.56", "amount_with_tax": "", "amount_in_words": "贰仟叁佰捌拾叁圆壹角柒分"},
+                      qr=qr)
+    repair_totals(inv)
+    assert inv.fields["total_tax"].source != Source.COMPUTED or inv.fields["total_tax"].support == ["from_difference"]
+
+
 def test_a_tax_proposed_is_computed_once_the_second_reading_establishes_the_two_others():
     # Seed 8711: the tax proposed while the total had one source; its words read whole later confirm it.
     inv = ocr_invoice({**TOTALS, "total_tax": "", "amount_in_words": "", "amount_with_tax": "167111.38"}, qr=QR_PRE_TAX)
