@@ -553,16 +553,28 @@ def _figures(layout: Layout, words: Hit, make: FieldMaker, taken: set = frozense
 OUTSIDE_GB2312_FACTOR = 0.5
 
 
+# Glyphs whose left part is 冫, two dots: a 开票人 label's colon, its name printed onto it by the print offset, reads as
+# that part (first run 19871, an image PDF: 开票人冯平 read for 开票人：马平, every variant crop alike, accepted). Where the
+# label was read without its colon, such a first glyph may be the colon and the glyph beside it (冯 for ：马, 凋 for
+# ：周): doubted (OUTSIDE_GB2312_FACTOR), not changed, for 冯 is a surname too.
+_COLON_DOTS = frozenset("冯冲冰况冷冼凉净次凋凑凌准减凝决")
+
+
 def _drawer(layout: Layout, words: Hit, make: FieldMaker) -> FieldValue:
     hits = [h for h in layout.find(LABELS["drawer"]) if h.y0 > words.y0]
     for hit in sorted(hits, key=lambda h: h.y0):
         run = value_run([p for p in hit.tail if not SIGNATURE_LABELS.fullmatch(p.text.strip())], 2.0)
         if run:
             fv = make(normal.name(run[0].text), run[:1])
-            if make.source == Source.OCR and not _in_gb2312(fv.value):
+            if make.source == Source.OCR and (not _in_gb2312(fv.value) or _colon_taken(hit, fv.value)):
                 fv.raw_confidence *= OUTSIDE_GB2312_FACTOR
             return fv
     return make("", [])
+
+
+def _colon_taken(hit: Hit, value: str) -> bool:
+    """Whether the label was read without its colon and the value starts with a glyph the colon may have made (_COLON_DOTS)."""
+    return value[:1] in _COLON_DOTS and not re.search(r"[:：]", "".join(p.text for p in hit.label))
 
 
 def _in_gb2312(text: str) -> bool:

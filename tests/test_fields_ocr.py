@@ -874,6 +874,28 @@ def test_a_scanned_drawer_with_a_glyph_outside_gb2312_is_doubted():
     assert drawer("林靜霞", PageKind.TEXT).raw_confidence == 0.99
 
 
+def test_a_drawer_printed_onto_the_labels_colon_is_doubted_where_the_colon_went_unread():
+    """First run 19871 (an image PDF): 开票人：马平, the name printed onto the label's colon, read as one line 开票人冯平,
+    the colon's dots taken for 冯's 冫, and accepted. Where the label is read without its colon, a first glyph that
+    is 冫 and another glyph halves the read's score; with the colon read, or another first glyph, nothing changes."""
+    from dataclasses import replace
+
+    from intake.fields import read_page
+    from intake.pages import PageKind
+
+    words = [("价税合计（大写）", (100, 760, 400, 800), 0.99), ("壹佰圆整", (450, 760, 700, 800), 0.99)]
+
+    def drawer(line, kind=PageKind.IMAGE):
+        page = replace(_page(_BODY + words + [(line, (753, 857, 905, 889), 0.99)]), kind=kind)
+        return read_page(page).invoice.fields["drawer"]
+
+    assert (drawer("开票人冯平").value, drawer("开票人冯平").raw_confidence) == ("冯平", 0.495)
+    assert drawer("开票人凋伟").raw_confidence == 0.495
+    assert (drawer("开票人：冯平").value, drawer("开票人：冯平").raw_confidence) == ("冯平", 0.99)
+    assert (drawer("开票人马平").value, drawer("开票人马平").raw_confidence) == ("马平", 0.99)
+    assert drawer("开票人冯平", PageKind.TEXT).raw_confidence == 0.99
+
+
 @pytest.mark.slow
 def test_first_run_18520s_drawer_read_in_its_traditional_form_is_not_accepted(tmp_path):
     from intake.pipeline import extract_file
