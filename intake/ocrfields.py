@@ -39,6 +39,9 @@ _TAXID_LABEL_GLYPHS = set("纳税人识别号")
 # The label's last glyph, its colon lost as well ("建号91310104637W12QG8G", seed 5360), or the label misread whole
 # ("电热9131011295JN8D33X0", seed 8012): the check character decides.
 _TAXID_LABEL_TAIL = re.compile(r"^([^:：0-9A-Z]{1,7})\s*[:：]?\s*")
+# Or the label misread into a letter too, its colon read (first run 19612, a paper 专票: 机A号：911101055637YJYD0P, the
+# seller's tax id not found).
+_TAXID_LABEL_TO_COLON = re.compile(r"^([^:：]{1,7})[:：]\s*")
 # A name found above a tax id whose label was misread keeps this share of its recognizer score (it goes to review):
 # on seeds 5000-5079 one of four such names had a glyph wrong ("弘天品" for 弘天晶) at a score of 0.975.
 MISREAD_BLOCK_FACTOR = 0.5
@@ -270,13 +273,14 @@ def _misread_label_stripped(raw: str) -> str:
             return raw[m.end():]
     # Only the label's last glyph kept ("号：", "联升号：", "建号"; the rest faded with the form ink or hidden by the
     # value printed over it): taken when what follows is a 统一社会信用代码 whose check character holds.
-    m = _TAXID_LABEL_TAIL.match(raw)
-    if m and "账" not in m.group(1):
-        from stdnum.cn import uscc
+    from stdnum.cn import uscc
 
-        rest = re.sub(r"\s+", "", raw[m.end():])
-        if len(rest) == 18 and uscc.is_valid(rest):
-            return raw[m.end():]
+    for pattern in (_TAXID_LABEL_TAIL, _TAXID_LABEL_TO_COLON):
+        m = pattern.match(raw)
+        if m and "账" not in m.group(1):
+            rest = re.sub(r"\s+", "", raw[m.end():])
+            if len(rest) == 18 and uscc.is_valid(rest):
+                return raw[m.end():]
     return raw
 
 

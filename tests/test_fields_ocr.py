@@ -531,6 +531,9 @@ def test_a_span_that_does_not_read_as_the_pieces_leaves_the_name_flagged():
     ("电热9131011295JN8D33X0", "9131011295JN8D33X0"),  # seed 8012: the label misread whole
     ("电热9131011295JN8D33X1", ""),
     ("账号：913301063F308YE66J", ""),  # an account's label
+    ("机A号：911101055637YJYD0P", "911101055637YJYD0P"),  # first run 19612: a letter in the misread label, its colon read
+    ("机A号：911101055637YJYD0Q", ""),
+    ("机A号911101055637YJYD0P", ""),  # no colon: where the label ends is a guess
     ("42101 947G0 41911 29167", ""),  # first run 13513: a 校验码, G read for 6 (tax ids are printed unspaced)
     ("42101 94760 41911 29167", ""),
     ("5021 5593147861 32168", ""),  # first run 14474: two groups run together, a digit lost
