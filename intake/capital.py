@@ -17,7 +17,7 @@ _CONFUSIONS = str.maketrans(
         "圓": "圆", "园": "圆", "園": "圆", "貳": "贰", "贳": "贰", "參": "叁", "叄": "叁", "参": "叁",
         "陸": "陆", "萬": "万", "億": "亿", "〇": "零", "○": "零", "O": "零",
         "肄": "肆", "染": "柒", "抬": "拾", "伯": "佰", "任": "仟", "玫": "玖",
-        "圜": "圆", "圈": "圆", "壶": "壹", "壸": "壹", "正": "整", "渠": "柒",
+        "圜": "圆", "圈": "圆", "式": "贰", "壶": "壹", "壸": "壹", "正": "整", "渠": "柒",
     }
 )
 # Printed around the words: the ⊗/ⓧ start mark, brackets of the 大写/小写 labels, spaces.
@@ -107,7 +107,7 @@ def _bare(text: str) -> tuple[bool, str]:
 def as_printed(text: str, amount: Decimal) -> bool:
     """Whether the words are, glyph for glyph, a way the tax system or a bank writes `amount` (amount_to_words and its
     variants; 元 for 圆, 正 for 整, the ⊗ mark and the label aside). A read that parses to the amount but lost or
-    misread a glyph (拾壹万 for 壹拾壹万; 式 for 贰, which the parser forgives) is not."""
+    misread a glyph (拾壹万 for 壹拾壹万; 式 for 贰, which the parser puts back) is not."""
     t = _bare(text)[1].replace("正", "整")
     value = abs(Decimal(amount))
     return any(t == amount_to_words(value, zero_before_jiao=zero, zheng_after_jiao=zheng)

@@ -811,9 +811,12 @@ def _evidence(inv: Invoice) -> "tuple[dict, dict, Decimal | None, str | None, De
             # tax the page lost, which was proposed at an even chance before).
             established[n] = read[n]
     a, s = established.get("total_amount"), read["amount_with_tax"]
-    if words is not None and (s is None or Reason.INCOMPLETE in f["amount_with_tax"].reasons):
-        # The figure lost or cut short (calibration photo 20034: the 小写 figure read as '②'), its words read: they
-        # stand for it here, checked the same way (the amount plus a VAT rate's tax of it, to the cent).
+    if words is not None and words != s and (s is None or Reason.INCOMPLETE in f["amount_with_tax"].reasons
+                                             or (a is not None and _rate_of(a, s - a) is None)):
+        # The figure lost or cut short (calibration photo 20034: the 小写 figure read as '②'), or one that is no VAT
+        # rate's tax on top of the amount (first run 19634, a tilted photo: the 合计 row's amount, level with the words
+        # label, taken for it), its words read: they stand for it here, checked the same way (the amount plus a VAT
+        # rate's tax of it, to the cent).
         s = words
     if (a is not None and s is not None and "amount_with_tax" not in established and read["total_tax"] is None
             and words in (None, s) and _rate_of(a, s - a) is not None):

@@ -86,6 +86,7 @@ def test_bank_style_switches_give_domain_example():
         ("肆仟染佰伍抬圆整", "4750.00"),
         ("壹万陆仟伍佰零渠圆零玖分", "16507.09"),  # first run 15898: 渠 read for 柒
         ("贰佰柒拾玖圈叁角贰分", "279.32"),  # calibration photo 20056: 圈 read for 圆
+        ("式拾贰万贰仟零玖圆肆角肆分", "222009.44"),  # first run 19634: 式 read for 贰
         ("伍角", "0.50"),
     ],
 )

@@ -271,11 +271,23 @@ def test_the_words_stand_for_a_total_figure_lost_or_cut_when_they_are_the_qr_amo
     assert repair_totals(inv) == ["total_tax", "amount_with_tax"]
     assert [(inv.fields[n].value, inv.fields[n].source) for n in ("total_tax", "amount_with_tax")] == [
         ("23.60", Source.COMPUTED), ("2383.16", Source.COMPUTED)]
-    # A figure read whole that the words contradict keeps them apart: nothing is established.
+    # First run 19634 (a tilted photo): the 合计 row's amount, level with the words label, read as the 小写 figure.
+    # Total = amount is no rate's tax on top of it; the words, 6 % on top to the cent, stand for the figure.
+    qr2 = "01,01,3300233530,63122524,209442.87,20240815,,7313,"
+    inv = ocr_invoice({"total_amount": "209442.87", "amount_with_tax": "209442.87",
+                       "amount_in_words": "式拾贰万贰仟零玖圆肆角肆分"}, qr=qr2)
+    assert repair_totals(inv) == ["total_tax", "amount_with_tax"]
+    assert (inv.get("total_tax"), inv.get("amount_with_tax")) == ("12566.57", "222009.44")
+    # So for a figure read whole that is no rate's tax on top (a digit misread: 2383.10)...
     inv = ocr_invoice({"total_amount": "2359.56", "amount_with_tax": "2383.10", "amount_in_words": "贰仟叁佰捌拾叁圆壹角陆分"},
                       qr=qr)
+    assert repair_totals(inv) == ["total_tax", "amount_with_tax"]
+    assert inv.get("amount_with_tax") == "2383.16"
+    # ...but one that is (3 % on top: 2430.35) and the words contradict keeps them apart: nothing is established.
+    inv = ocr_invoice({"total_amount": "2359.56", "amount_with_tax": "2430.35", "amount_in_words": "贰仟叁佰捌拾叁圆壹角陆分"},
+                      qr=qr)
     assert "amount_with_tax" not in repair_totals(inv)
-    assert inv.get("amount_with_tax") == "2383.10"
+    assert inv.get("amount_with_tax") == "2430.35"
     # Words that are no rate's tax on top of the amount to the cent stand for nothing either.
     inv = ocr_invoice({"total_amount": "2359.56", "amount_with_tax": "", "amount_in_words": "贰仟叁佰捌拾叁圆壹角柒分"},
                       qr=qr)
