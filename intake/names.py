@@ -181,20 +181,38 @@ def misread_place(name: str, places: tuple[str, ...]) -> bool:
     recognizer gave 义 no weight there, so `correct` could not mend it, and it was accepted at 0.99). A name may carry
     another place than its tax id's (a branch, 分公司, named after its parent's city: 北京市… in 南京市), so a head that
     is a place of its own is none."""
+    return _misread_place_at(name, places) is not None
+
+
+def mend_place(name: str, places: tuple[str, ...]) -> str:
+    """The name with a misread place (`misread_place`) spelled as its tax id's division names it (文乌市 -> 义乌市: first
+    run 19874, a phone photo, every reading 文乌); the name unchanged when its place is no such misread, or is one
+    glyph off two of the division's names (广洲: 广州 or 广东). For review only: the tax id, not the print, says so."""
+    found = _misread_place_at(name, places)
+    if found is None or len(found[1]) != 1:
+        return name
+    start, (place,) = found
+    return name[:start] + place + name[start + len(place):]
+
+
+def _misread_place_at(name: str, places: tuple[str, ...]) -> tuple[int, list[str]] | None:
+    """(where the misread place starts in the name, the tax id's places one glyph off it), or None (`misread_place`)."""
     if not places or any(name.startswith(p) for p in places):
-        return False
+        return None
 
     def one_off(text: str, place: str) -> bool:
         return len(text) == len(place) and sum(a != b for a, b in zip(text, place)) == 1
 
-    for p in places:
-        head = name[: len(p)]
-        if len(p) >= 3 and _SHORT.search(p) and head[-1] == p[-1] and one_off(head, p) and head not in _all_places():
-            return True
+    heads = [p for p in places if len(p) >= 3 and _SHORT.search(p) and name[: len(p)][-1:] == p[-1]
+             and one_off(name[: len(p)], p) and name[: len(p)] not in _all_places()]
+    if heads:
+        return 0, heads
     bracket = re.search(r"[（(]([^（()）]{2,8})[)）]", name)
     inside = bracket.group(1) if bracket else ""
-    return (bool(inside) and inside not in places and inside not in _all_places()
-            and any(one_off(inside, p) for p in places))
+    if not inside or inside in places or inside in _all_places():
+        return None
+    near = [p for p in places if one_off(inside, p)]
+    return (bracket.start(1), near) if near else None
 
 
 @lru_cache(maxsize=1)
@@ -607,6 +625,10 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 # the ink reading spells more of the tax id's places (17637: a branch's 观山湖 for both others' 观出湖).
                 value = ink
             fixed, place_ok = correct(value, glyphs, places)
+            if not place_ok:
+                # A place every reading misread into no place there is (文乌 for 义乌), which no reading's own
+                # alternatives mend: spelled as the tax id's division names it, for review (the read was wrong).
+                fixed = mend_place(fixed, places)
             # The parts another check vouches for (the place its tax id names, the legal ending) need not be sure in
             # either reading: the second model's agreement and the ink reading's weakest glyph are the rest's.
             closed = closed_parts(fixed, places) if place_ok else frozenset()
@@ -648,7 +670,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                     fv.raw_confidence = max(fv.raw_confidence, ink_weakest)
                     fv.back(AGREE)
             else:
-                log.info("%s: %s -> %s (read from the printer's ink, closed-set glyphs the recognizer also saw)",
+                log.info("%s: %s -> %s (read from the printer's ink, its closed-set parts corrected)",
                          name_field, fv.value, fixed)
                 # The line read something else: its score is not this value's. When both ink readings are sure of
                 # it, the ink reading's weakest glyph is; otherwise the line's, halved (to review). So too where the

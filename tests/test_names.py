@@ -85,6 +85,29 @@ def test_a_name_whose_place_is_its_tax_ids_place_one_glyph_misread_is_told(name,
     assert misread_place(name, places_of(tax_id)) is misread
 
 
+@pytest.mark.parametrize("name, tax_id, mended", [
+    ("文乌市东景文化传媒有限公司", YIWU, "义乌市东景文化传媒有限公司"),  # first run 19874: every reading 文乌
+    ("康乐建筑工程（广洲）有限公司", GUANGZHOU, "康乐建筑工程（广洲）有限公司"),  # 广州 or 广东: no telling
+    ("康乐建筑工程（夭河）有限公司", GUANGZHOU, "康乐建筑工程（天河）有限公司"),
+    ("北京市华创软件有限公司南京分公司", NANJING, "北京市华创软件有限公司南京分公司"),  # a place of its own
+    ("康乐建筑工程（深圳）有限公司", GUANGZHOU, "康乐建筑工程（深圳）有限公司"),
+    ("文乌市聚峰诚软件有限公司", "", "文乌市聚峰诚软件有限公司"),  # no tax id: nothing says what it should be
+])
+def test_a_misread_place_is_spelled_as_the_tax_ids_division_names_it(name, tax_id, mended):
+    from intake.names import mend_place, misread_place
+
+    assert mend_place(name, places_of(tax_id)) == mended
+    assert misread_place(mended, places_of(tax_id)) is (mended == name and misread_place(name, places_of(tax_id)))
+
+
+@pytest.mark.slow
+def test_first_run_19874s_misread_place_is_mended_for_review(tmp_path: Path):
+    """Every reading spelled the buyer's 义乌市 as 文乌市: held as no place before, now the tax id's place, still held."""
+    inv, truth = _read_generated(tmp_path, 19874, "phone_photo")
+    fv = inv.fields["buyer_name"]
+    assert (fv.value, fv.status) == (truth["buyer_name"], "needs_review")
+
+
 def test_no_generated_name_reads_as_a_misread_place():
     """Every form the sample generator prints (place first, bracketed place, a district's branch) in every region."""
     import random
