@@ -83,7 +83,9 @@ ALLOWED = 0.01
 # 示 is read for 乐 (a rule whitened across the glyph takes its hook): first runs 12215 (accepted, since disputed),
 # 18996 and 19083, calibration photo 20196; every 示 the readings spelled in the first runs was a misread (the
 # generator prints none), 18996's second model giving 乐 0.06 at the glyph.
-LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星", "示": "乐"}
+# 城 is read for 诚 (the 讠 blurred into 土): first run 19600-19919 had two, 19793 (a paper 普票: the line read 诚, both
+# ink readings 城) and 19834 (a photo: every reading 城); the generator prints no 城.
+LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星", "示": "乐", "城": "诚"}
 LOOKALIKE_CHANCE = 0.005
 # 品 for 晶 is the one look-alike a phone photo gives less weight: first run 13258 accepted 上海市景品 for 景晶 at 0.97,
 # every reading spelling 品, the second model giving 晶 0.0028 at the glyph. A right 品 outside a lexicon's word (食品's
@@ -445,6 +447,12 @@ def _gives_lookalike(value: str, glyphs: "list[Glyph]", vouched: frozenset[int],
                for k, g in enumerate(glyphs[at:at + len(value)]) if k not in vouched)
 
 
+def lookalikes_of(text: str, value: str) -> bool:
+    """Whether `text` differs from `value` only where it has a look-alike (LOOKALIKES) of the value's glyph."""
+    return (len(text) == len(value) and text != value
+            and all(a == b or LOOKALIKES.get(a) == b for a, b in zip(text, value)))
+
+
 def partner_read(value: str, glyphs: "list[Glyph]", vouched: frozenset[int] = frozenset()) -> str:
     """The name with each look-alike glyph (LOOKALIKES: 展, 量 …) that the second model's reading (`glyphs`) reads as
     the glyph it is a look-alike of (辰, 星 …) put back to that glyph, outside `vouched` parts. The page's line and
@@ -634,10 +642,13 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                       fv.raw_confidence, ink, ink_weakest, second, min((g.prob for g in glyphs), default=0.0))
             if (ink is not None and ink != value and not is_fragment(ink, places)
                     and form_score(ink, places) >= form_score(value, places)
-                    and (value not in second or places_in(ink, places) > places_in(value, places))):
+                    and (value not in second or places_in(ink, places) > places_in(value, places))
+                    and not lookalikes_of(ink, value)):
                 # Not where the second model spells the line's value glyph for glyph: two readings against one
                 # (first runs 17031: 展和明 for the line's and the second model's 辰和明; 17167: 新大维 for 新天维), unless
                 # the ink reading spells more of the tax id's places (17637: a branch's 观山湖 for both others' 观出湖).
+                # Nor where the ink reading only made look-alikes of the line's glyphs (first run 19866: 晶 read 品,
+                # 19793: 诚 read 城, the line right both times).
                 value = ink
             fixed, place_ok = correct(value, glyphs, places)
             if not place_ok:

@@ -527,6 +527,27 @@ def test_a_look_alike_glyph_the_second_model_reads_as_its_partner_is_the_partner
     assert partner_read("合肥市辰智酒店管理有限公司", glyphs("合肥市展智酒店管理有限公司")) == "合肥市辰智酒店管理有限公司"
 
 
+def test_the_ink_reading_does_not_replace_a_line_it_reads_only_as_look_alikes_of():
+    """First runs 19866 (晶 read 品) and 19793 (诚 read 城, a paper 普票): the line right, the ink reading (and the second
+    model) made the look-alike, and the ink reading replaced the line. A line the ink reading differs from only by
+    look-alikes of its glyphs stands (and goes to review: the readings disagree)."""
+    from intake.names import lookalikes_of
+
+    assert lookalikes_of("贵阳市晟品润航空服务有限公司", "贵阳市晟晶润航空服务有限公司")
+    assert lookalikes_of("杭州市城图嘉办公设备有限公司", "杭州市诚图嘉办公设备有限公司")
+    assert not lookalikes_of("杭州市诚图嘉办公设备有限公司", "杭州市城图嘉办公设备有限公司")  # the other way round
+    assert not lookalikes_of("贵阳市晟品润航空服务有限公司", "贵阳市晟晶润航空服务有限公")  # a glyph more
+    assert not lookalikes_of("贵阳市晟品润航空服务有限公司", "贵阳市晟品润航空服务有限公司")  # the same
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, kind", [(19866, "phone_photo"), (19793, "paper_normal")])
+def test_first_run_names_whose_line_was_right_keep_it_against_the_ink_readings_look_alike(tmp_path: Path, seed, kind):
+    inv, truth = _read_generated(tmp_path, seed, kind)
+    fv = inv.fields["buyer_name"]
+    assert (fv.value, fv.status) == (truth["buyer_name"], "needs_review")
+
+
 @pytest.mark.slow
 def test_calibration_photo_20129s_seller_is_held_with_the_glyph_the_second_model_read(tmp_path: Path):
     inv, truth = _read_generated(tmp_path, 20129, "phone_photo")
