@@ -609,6 +609,10 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
       does not doubt 天信). A half-width bracket and its full-width twin are one glyph (`folded`), and 品 in 食品, which
       the industry lexicon spells, is no look-alike's. Calibration scans: 195 -> 200 of 240 straight-through, no wrong
       name accepted, no value changed.
+    - Names that stay in review are held with the likeliest spelling: a look-alike glyph the second model reads as
+      the glyph it is a look-alike of takes that glyph (`partner_read`), the ink reading does not replace a line it
+      reads only as look-alikes of (`lookalikes_of`), and a place misread into no place there is takes its tax id's
+      division's spelling (`mend_place`).
     - The seller's name spelled glyph for glyph the same along the rim of a seal on the page (intake.seal: the
       发票专用章 carries the seller's full name) earns `seal_agrees`: another print, in another face, of the name.
     """
