@@ -83,9 +83,11 @@ ALLOWED = 0.01
 # 示 is read for 乐 (a rule whitened across the glyph takes its hook): first runs 12215 (accepted, since disputed),
 # 18996 and 19083, calibration photo 20196; every 示 the readings spelled in the first runs was a misread (the
 # generator prints none), 18996's second model giving 乐 0.06 at the glyph.
-# 城 is read for 诚 (the 讠 blurred into 土): first run 19600-19919 had two, 19793 (a paper 普票: the line read 诚, both
-# ink readings 城) and 19834 (a photo: every reading 城); the generator prints no 城.
-LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星", "示": "乐", "城": "诚"}
+LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星", "示": "乐"}
+# And glyphs read for another that are no doubt of their own (places spell them: 东城区, 城关区), only a reading's
+# choice between the two (`lookalikes_of`, `partner_read`): 城 for 诚 (the 讠 blurred into 土), first run 19793 (a paper
+# 普票: the line read 诚, both ink readings 城) and 19834 (a photo: every reading 城); the generator prints no 城.
+PARTNERS = {**LOOKALIKES, "城": "诚"}
 LOOKALIKE_CHANCE = 0.005
 # 品 for 晶 is the one look-alike a phone photo gives less weight: first run 13258 accepted 上海市景品 for 景晶 at 0.97,
 # every reading spelling 品, the second model giving 晶 0.0028 at the glyph. A right 品 outside a lexicon's word (食品's
@@ -448,13 +450,13 @@ def _gives_lookalike(value: str, glyphs: "list[Glyph]", vouched: frozenset[int],
 
 
 def lookalikes_of(text: str, value: str) -> bool:
-    """Whether `text` differs from `value` only where it has a look-alike (LOOKALIKES) of the value's glyph."""
+    """Whether `text` differs from `value` only where it has a look-alike (PARTNERS) of the value's glyph."""
     return (len(text) == len(value) and text != value
-            and all(a == b or LOOKALIKES.get(a) == b for a, b in zip(text, value)))
+            and all(a == b or PARTNERS.get(a) == b for a, b in zip(text, value)))
 
 
 def partner_read(value: str, glyphs: "list[Glyph]", vouched: frozenset[int] = frozenset()) -> str:
-    """The name with each look-alike glyph (LOOKALIKES: 展, 量 …) that the second model's reading (`glyphs`) reads as
+    """The name with each look-alike glyph (PARTNERS: 展, 量, 城 …) that the second model's reading (`glyphs`) reads as
     the glyph it is a look-alike of (辰, 星 …) put back to that glyph, outside `vouched` parts. The page's line and
     the ink reading (one recognizer, v6) make 展 of a small 辰 on a phone photo; the second model (v5) reads it
     otherwise. Calibration photos 20000-20159: the three names it read so (展 twice, 量 once) were 辰 and 星, each
@@ -463,7 +465,7 @@ def partner_read(value: str, glyphs: "list[Glyph]", vouched: frozenset[int] = fr
     chars = list(value)
     for i, ch in enumerate(value):
         g = al.at.get(i)
-        if ch in LOOKALIKES and i not in vouched and g is not None and g.char == LOOKALIKES[ch]:
+        if ch in PARTNERS and i not in vouched and g is not None and g.char == PARTNERS[ch]:
             chars[i] = g.char
     return "".join(chars)
 
