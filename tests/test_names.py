@@ -540,6 +540,16 @@ def test_the_ink_reading_does_not_replace_a_line_it_reads_only_as_look_alikes_of
     assert not lookalikes_of("贵阳市晟品润航空服务有限公司", "贵阳市晟品润航空服务有限公司")  # the same
 
 
+def test_a_place_spelling_城_is_no_look_alike_doubt():
+    """城 is 诚's partner for the two rules above, but places spell it (东城区, 城关区): a name with it is not doubted for
+    it, on a photo either (the probe's 东城分公司 names, 8359, 8460, 5363)."""
+    from intake.names import lookalike, partner_read
+
+    name = "北京市新维安食品有限公司东城分公司"
+    assert not lookalike(name, glyphs(name, prob=0.99), photo=True, ink=glyphs(name, {13: (("诚", 0.2),)}, prob=0.99))
+    assert partner_read("杭州市城图嘉办公设备有限公司", glyphs("杭州市诚图嘉办公设备有限公司")) == "杭州市诚图嘉办公设备有限公司"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed, kind", [(19866, "phone_photo"), (19793, "paper_normal")])
 def test_first_run_names_whose_line_was_right_keep_it_against_the_ink_readings_look_alike(tmp_path: Path, seed, kind):
