@@ -56,6 +56,7 @@ class CleanContext:
     page_number: int = 1
     engine: "PaddleEngine | None" = None
     notes: list[str] = field(default_factory=list)
+    photographed: bool = False  # find_sheet cropped a sheet out of a wider frame
     seq: int = field(default_factory=lambda: next(_SEQ))
 
     _hsv: "tuple[np.ndarray, np.ndarray] | None" = field(default=None, repr=False)
@@ -152,7 +153,8 @@ def find_sheet(image: np.ndarray, ctx: CleanContext) -> np.ndarray:
     zoom = working_scale(h, w)
     w, h = int(w * zoom), int(h * zoom)
     m = cv2.getPerspectiveTransform(pts, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
-    ctx.notes.append(f"{CROPPED_TO_SHEET} ({area:.0%} of the frame)")
+    ctx.notes.append(f"cropped to sheet ({area:.0%} of the frame)")
+    ctx.photographed = True
     return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -581,14 +583,6 @@ STEPS: list[tuple[str, Callable[[np.ndarray, CleanContext], np.ndarray]]] = [
 ]
 
 
-CROPPED_TO_SHEET = "cropped to sheet"
-
-
-def photographed(page: Page) -> bool:
-    """Whether cleanup found the page as a sheet in a wider frame (a phone photo): its note says so."""
-    return any(note.startswith(CROPPED_TO_SHEET) for note in page.notes)
-
-
 def clean(page: Page, settings: Settings, engine: "PaddleEngine | None" = None) -> np.ndarray:
     """The page image ready for OCR; what ran goes to `page.notes`, each step's picture to keep_temp when set."""
     if page.image is None:
@@ -616,6 +610,7 @@ def clean_views(page: Page, settings: Settings, engine: "PaddleEngine | None" = 
             unsealed = cv2.medianBlur(unsealed, 3)
         image = out
     page.notes.extend(ctx.notes)
+    page.photographed = ctx.photographed
     views = _separate(unsealed, ctx) if content else None
     if views is None:
         return Views(detect=image, page=unsealed, content=unsealed)

@@ -618,7 +618,6 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
     - The seller's name spelled glyph for glyph the same along the rim of a seal on the page (intake.seal: the
       发票专用章 carries the seller's full name) earns `seal_agrees`: another print, in another face, of the name.
     """
-    from intake.cleanup import photographed
     from intake.glyphs import read_all
     from intake.ocr import crop_quad
 
@@ -629,7 +628,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
         image = getattr(page, "content_image", None) if page is not None else None
         if image is None:
             continue
-        photo = photographed(page)
+        photo = page.photographed
         # Both names' crops read by both models at once (the four reads side by side on the OCR threads).
         to_read = [(n, i) for n, i in PARTIES if inv.fields[n].source == Source.OCR and inv.fields[n].value
                    and inv.fields[n].box is not None]

@@ -75,6 +75,8 @@ class Page:
     # not read (a field whose value is not found may still be on the page: intake.fields).
     unread_ink: list[tuple[float, float, float, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Scans: cleanup found the page as a sheet in a wider frame (a phone photo's desk and neighbouring papers).
+    photographed: bool = False
 
     @property
     def text(self) -> str:

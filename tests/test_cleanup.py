@@ -121,7 +121,7 @@ def test_photo_is_cropped_to_the_sheet(settings):
     photo[mask] = cv2.warpPerspective(sheet, m, (1600, 1200))[mask]
     ctx = CleanContext(settings)
     out = find_sheet(photo, ctx)
-    assert ctx.notes and "cropped" in ctx.notes[0]
+    assert ctx.notes and "cropped" in ctx.notes[0] and ctx.photographed
     h, w = out.shape[:2]
     assert 0.9 < (w / h) / (1000 / 640) < 1.1
     border = np.concatenate([out[:8].reshape(-1, 3), out[-8:].reshape(-1, 3), out[:, :8].reshape(-1, 3), out[:, -8:].reshape(-1, 3)])
@@ -159,12 +159,24 @@ def test_clean_records_steps_and_keeps_pictures(settings):
     page = Page(number=2, kind=PageKind.IMAGE, image=rotate(document(1800, 1100, lines=15), 2.0))
     out = cleanup.clean(page, settings)
     assert out.shape == page.image.shape
-    assert any("deskewed" in n for n in page.notes)
+    assert any("deskewed" in n for n in page.notes) and not page.photographed
     names = sorted(p.name for p in settings.keep_temp.iterdir())
     assert any(n.endswith("_p02_input.png") for n in names) and any(n.endswith("_p02_deskew.png") for n in names)
     clean_page = Page(number=1, kind=PageKind.IMAGE, image=document(1800, 1100, lines=15))
     cleanup.clean(clean_page, settings)
     assert clean_page.notes == []  # a clean page at working size skips every step
+
+
+@pytest.mark.parametrize("name, photographed", [("phone_photo_0002.jpg", True), ("paper_special_0001.jpg", False)])
+def test_a_page_cut_out_of_a_wider_frame_is_marked_photographed(settings, name, photographed):
+    """The names' second look reads photos differently (intake.names): the page says so itself, not its notes' text."""
+    from pathlib import Path
+
+    from intake.images import read_image
+
+    (page,) = read_image(Path(__file__).parent.parent / "samples" / "set" / name, settings)
+    cleanup.clean(page, settings)
+    assert page.photographed is photographed
 
 
 def test_working_resolution(settings):
@@ -195,7 +207,7 @@ def test_clean_scan_is_not_cropped_into_its_content(settings):
     page = np.full((1100, 1800, 3), (200, 222, 228), np.uint8)
     page[250:900, 150:1650] = document(1500, 650, lines=9)
     ctx = CleanContext(settings)
-    assert find_sheet(page, ctx) is page and ctx.notes == []
+    assert find_sheet(page, ctx) is page and ctx.notes == [] and not ctx.photographed
     white = np.full((1100, 1800, 3), 252, np.uint8)  # white margins around a plain page
     white[100:1000, 200:1600] = document(1400, 900)
     assert find_sheet(white, CleanContext(settings)) is white
