@@ -169,7 +169,8 @@ def read_page(page: Page) -> _PageRead:
     if is_ocr:
         _second_reading(layout, inv, columns, words, width, height, make, page.unread_ink)
     # After the second reading: on a scan the seller's tax id it found is the seal's, whose remnants the 备注 box holds.
-    f["remarks"] = _remarks(layout, words, width, height, make, scan=is_ocr, seal_id=f["seller_tax_id"].value)
+    f["remarks"] = _remarks(layout, words, width, height, make, scan=is_ocr, seal_id=f["seller_tax_id"].value,
+                            row={f["amount_with_tax"].box, f["amount_in_words"].box} - {None})
     kind = _invoice_type(title, f["invoice_code"].value, f["invoice_number"].value)
     f["invoice_type"] = make(str(kind), _type_evidence(title_pieces, title))
     if is_ocr and kind == InvoiceType.UNKNOWN:
@@ -627,9 +628,12 @@ def _remark_line(text: str, seal_id: str) -> str:
 
 
 def _remarks(layout: Layout, words: Hit, width: float, height: float, make: FieldMaker, scan: bool = False,
-             seal_id: str = "") -> FieldValue:
+             seal_id: str = "", row: set = frozenset()) -> FieldValue:
     """备注: the text right of the 备/注 label, between the 价税合计 row and the signature row; on a scan, each line
-    without what the box took in besides (`_remark_line`; `seal_id`, the seller's tax id, is printed in the seal)."""
+    without what the box took in besides (`_remark_line`; `seal_id`, the seller's tax id, is printed in the seal).
+    `row`: boxes of the 价税合计 row's values, the words and the 小写 figure, which print offset can set as low as a
+    remark's first line; a line mostly inside one of them is that value, read again (probe 5077: ¥653886.26 half a
+    glyph under its label, detected again in the empty box and taken for a remark)."""
     marks = [h for h in layout.find(LABELS["remarks"]) if h.y0 > words.y1 and len(h.label) <= 2]
     note_glyphs = [p for p in layout.pieces if p.y0 > words.y1 and _NOTE_GLYPH_ALONE.fullmatch(p.text.strip())]
     if not marks and scan:
@@ -649,20 +653,30 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
     middle = (mark.x0 + mark.x1) / 2
     notes = [p.y1 + p.height for p in note_glyphs if p.y0 >= mark.y0 and abs(p.cx - middle) < mark.x1 - mark.x0]
     bottom = min([h.y0 for h in signatures] + stamp_row + notes, default=float("inf"))
-    # From a quarter glyph under the 价税合计 row: print offset sets a remark's first line up against that row (5049, 5055).
+    # From a quarter glyph under the 价税合计 row: print offset sets a remark's first line up against that row (5049, 5055);
+    # the row as it runs across the page, for a tilted photo's climbs or falls along the box (`_row_slope`). A glyph
+    # of the page's print, where the row's label was read as a taller box (first run 20662: the words label misread,
+    # the row found by its "（小写）¥524778.24", a box two glyphs high with the figure set low by the offset; the
+    # remark, half a glyph under it, was left out and the box accepted empty).
+    slope = _row_slope(layout, words)
+    glyph = min(words.height, layout.char_height)
+
+    def top(x: float) -> float:
+        return words.y1 + 0.25 * glyph + slope * (x - words.cx)
+
     # The margin's column is looked for a glyph right of the label: the label's own column (注 under 备) and the
     # 密码区's label above it (密, 码, 区), one glyph a row on the same centre line, made a "margin column" at the
     # label's edge where the label's end was placed short (seed 14469: 备 read into "备|dd46878584600", the box then
     # had no width and the remark was accepted empty).
-    region = (mark.x1 - 1, words.y1 + 0.25 * words.height, margin_column(layout, mark.x1 + layout.char_height),
-              bottom - 0.5)
+    right = margin_column(layout, mark.x1 + layout.char_height)
+    region = (mark.x1 - 1, min(top(mark.x1 - 1), top(min(right, width))), right, bottom - 0.5)
     # A remark may start a little left of the label's right edge (print offset): any piece starting right of its middle,
     # or right of its left edge where the piece is not the label's (first run 18277: dd22011090494 set up and left
     # across the label column's rule, starting a quarter glyph into 备's box; the box was accepted empty).
-    pieces = [p for p in layout.within(region)
-              if p.x0 >= middle or (p.x0 > mark.x0 + 1 and not p.text.lstrip().startswith(("备", "注")))]
+    pieces = [p for p in layout.within(region) if p.cy >= top(p.cx) and not any(_mostly_in(p.box, b) for b in row)
+              and (p.x0 >= middle or (p.x0 > mark.x0 + 1 and not p.text.lstrip().startswith(("备", "注"))))]
     # Print offset can set a remark onto the 备 label itself: the rest of that line is the remark's start.
-    pieces += [t for t in mark.tail if t not in pieces and region[0] <= t.cx <= region[2] and region[1] <= t.cy <= region[3]]
+    pieces += [t for t in mark.tail if t not in pieces and region[0] <= t.cx <= region[2] and top(t.cx) <= t.cy <= region[3]]
     if not pieces:
         fv = make("", [])
         if scan:  # where it looked: intake.reread looks there for print the detector did not see
@@ -684,6 +698,32 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
         # The box held marks and none is a remark: whether one was lost under them is a reviewer's call.
         fv.flag(Reason.INCOMPLETE)
     return fv
+
+
+def _mostly_in(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether box `a` lies mostly (half its area or more) inside box `b`: the same print, read again."""
+    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    return w > 0 and h > 0 and w * h >= 0.5 * max((a[2] - a[0]) * (a[3] - a[1]), 1e-6)
+
+
+# How steep a row `_row_slope` takes: some 3°, a photo's tilt the cleanup left (first run 20530: 2°).
+MAX_ROW_SLOPE = 0.05
+
+
+def _row_slope(layout: Layout, words: Hit) -> float:
+    """How the 价税合计 row climbs (< 0) or falls across the page, in pixels per pixel: from the bottom of its words
+    label to that of its 小写 label, both the form's own print (no print offset moves them), right of it on the row
+    (bottoms: the remarks box starts under them).
+    0 where the 小写 label is not read, or the two make a row steeper than MAX_ROW_SLOPE (not one row). On a photo
+    left tilted by the cleanup, the row's bottom under the 备注 box lies a glyph higher or lower than under the words
+    label (first run 20530: the remark's first line, its centre 6 px above the words label's bottom, was taken for the
+    words row's and the box accepted empty)."""
+    smalls = [h for h in layout.find(LABELS["figures"]) if h.x0 > words.x1 and abs(h.cy - words.cy) < words.height]
+    if not smalls:
+        return 0.0
+    small = min(smalls, key=lambda h: abs(h.cy - words.cy))
+    slope = (small.y1 - words.y1) / (small.cx - words.cx)
+    return slope if abs(slope) <= MAX_ROW_SLOPE else 0.0
 
 
 def _table_bottom(layout: Layout, columns, height: float, lab, before: float | None = None) -> float:

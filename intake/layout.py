@@ -72,6 +72,10 @@ class Hit:
         return self.box[3]
 
     @property
+    def cx(self) -> float:
+        return (self.box[0] + self.box[2]) / 2
+
+    @property
     def cy(self) -> float:
         return (self.box[1] + self.box[3]) / 2
 

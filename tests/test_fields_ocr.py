@@ -979,6 +979,54 @@ def test_a_remarks_box_is_found_by_its_注_alone_and_one_not_found_is_not_an_emp
     assert read_page(_page(lines)).invoice.fields["remarks"].value == ""
 
 
+def test_a_remarks_box_follows_its_tilted_row():
+    """First run 20530 (phone photo, 2° of tilt the cleanup left): the 价税合计 row climbs 30 px from its words label
+    to its 小写 label, and the remark's first line, under the row where it is printed, lay level with the words label's
+    bottom. Taken for the words row's, the box was accepted empty. The (小写) label, form print like the words label,
+    gives the row's run; a row falling to the right keeps its own 小写 figure out of the box."""
+    from intake.fields import read_page
+
+    def remarks(rise: float, remark_y: float) -> str:
+        row = [("￥74788.10", (1276, 705 + rise / 2, 1410, 735 + rise / 2), 0.95),
+               ("价税合计（大写）", (262, 768, 447, 804), 0.98),
+               ("柒万玖仟贰佰柒拾伍圆叁角捌分", (616, 770 + rise / 3, 982, 804 + rise / 3), 0.95),
+               ("（小写）", (1220, 770 + rise, 1290, 802 + rise), 0.97),
+               ("￥79275.38", (1300, 768 + rise, 1440, 800 + rise), 0.97)]
+        box = [("备", (1061, 840, 1099, 878), 0.99), ("注", (1061, 912, 1099, 950), 0.99),
+               ("dd70419853153", (1110, remark_y, 1290, remark_y + 25), 0.93),
+               ("开票人：林杰磊", (967, 963, 1151, 1000), 0.96)]
+        body = [line for line in _BODY if line[0] != "合计"]
+        return read_page(_page(body + row + box)).invoice.fields["remarks"].value
+
+    # Its centre (812.5) above the words label's bottom and a quarter glyph (813), 28 px under the row where it lies.
+    assert remarks(-30, 800) == "dd70419853153"
+    # Level: the same remark, set up onto the row by the print offset, as far under it.
+    assert remarks(0, 815) == "dd70419853153"
+    # Falling to the right, the row's own 小写 figure, right above the box, is no remark.
+    assert remarks(30, 840) == "dd70419853153"
+    # Nor is a row too steep for one row: an unrelated 小写 label elsewhere leaves the row level.
+    assert remarks(-150, 800) == ""
+
+
+def test_a_remarks_box_starts_a_quarter_of_the_pages_glyph_under_a_tall_row_label():
+    """First run 20662 (phone photo): the row's label read as a box two glyphs high (its figure, set low by the print
+    offset, read into it); a quarter of that height under it left out the remark half a glyph under the row, and the
+    box was accepted empty. The margin is a quarter of the page's glyph."""
+    from intake.fields import read_page
+
+    def remarks(label_top: float) -> str:
+        row = [("价税合计（大写）", (262, label_top, 447, 804), 0.98),
+               ("柒万玖仟贰佰柒拾伍圆叁角捌分", (616, 770, 982, 804), 0.95),
+               ("（小写）￥79275.38", (1220, 770, 1440, 802), 0.97)]
+        box = [("备", (1061, 840, 1099, 878), 0.99), ("注", (1061, 912, 1099, 950), 0.99),
+               ("合同编号：HT2020429674", (1110, 800, 1330, 830), 0.93),
+               ("开票人：林杰磊", (967, 963, 1151, 1000), 0.96)]
+        return read_page(_page(_BODY + _TOTALS[:2] + row + box)).invoice.fields["remarks"].value
+
+    assert remarks(768) == "合同编号：HT2020429674"
+    assert remarks(740) == "合同编号：HT2020429674"
+
+
 @pytest.mark.parametrize("label", ["价视合计（大写）", "价科合计（大、写）", "价税合计（大写）"])
 def test_a_words_label_with_税_misread_still_anchors_the_totals(label):
     """First runs 14614, 15214 (phone photos): 价视合计（大写）, 价科合计（大、写）, the capital amount misread (贰佰查拾捌图壹角)
@@ -1037,6 +1085,34 @@ def test_a_faint_remark_the_pages_detection_missed_is_found_in_its_box(tmp_path)
     remarks = extract_file(case.path, load_settings(env={})).invoices[0].fields["remarks"]
     assert remarks.value.endswith("34012943016")
     assert remarks.status == "needs_review"
+
+
+@pytest.mark.slow
+def test_a_remark_under_a_tilted_row_is_read_not_accepted_empty(tmp_path):
+    """First run 20530 (phone photo): the remark's first line, small and faint against the seal, lay level with the
+    words label's bottom on a row the cleanup left tilted 2°; the box was accepted empty."""
+    from intake.pipeline import extract_file
+    from samples.generate import generate
+
+    case = generate(20530, "phone_photo", tmp_path)
+    assert _truth(case.path)["remarks"] == "dd70419853153"
+    remarks = extract_file(case.path, load_settings(env={})).invoices[0].fields["remarks"]
+    assert remarks.value.startswith("dd70419")
+    assert remarks.status == "needs_review"
+
+
+@pytest.mark.slow
+def test_the_words_rows_figure_set_low_is_no_remark(tmp_path):
+    """Probe 5077 (paper 普票, no remark printed): the 小写 figure, set half a glyph under its label by the print
+    offset, lay in the remarks box as it follows its row; detected again there, it was taken for a remark."""
+    from intake.pipeline import extract_file
+    from samples.generate import generate
+
+    case = generate(5077, "paper_normal", tmp_path)
+    assert _truth(case.path)["remarks"] == ""
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    assert inv.fields["amount_with_tax"].value == "653886.26"
+    assert inv.fields["remarks"].value == ""
 
 
 def test_a_remark_read_by_ocr_is_never_accepted():
