@@ -52,8 +52,10 @@ LABELS = {
 }
 # The 机器编号 label's tail alone, its head lost at the photo's edge or under the detector's threshold: no other header
 # label holds 编号, so it says a machine number is printed, not that one was read (first run 15790: a photo's 编号：
-# read, the number and 机器 not, and the number accepted empty).
-MACHINE_LABEL_TAIL = label(r"编\s*号" + _COLON, "编")
+# read, the number and 机器 not, and the number accepted empty). Or its middle, 器编 (first run 20882: a photo's label
+# and number printed small onto the table's top rule, its header band detected again finding only 器编; accepted
+# empty): no name or label in the header holds it either.
+MACHINE_LABEL_TAIL = label(r"(?:器\s*编|编\s*号)" + _COLON, "器编")
 
 # The signature row's labels, alone or run together (the 方 of 销售方 can be lost: seed 8734; older forms say 销货单位,
 # the 2010 specimen's 销货单位：（章）), which the run after 开票人 can reach when the drawer's own box read as nothing:
