@@ -517,6 +517,39 @@ def industry_part(value: str) -> frozenset[int]:
     return frozenset(range(len(body) - len(term), len(body)))
 
 
+# The second model's reading of the one glyph of an industry term it reads otherwise is a misread, not a doubt of the
+# term, where it is no surer than this of its own glyph and gives the term's some weight (ALLOWED).
+TERM_MISREAD = 0.9
+
+
+def misread_term_glyph(value: str, glyphs: "list[Glyph]", line: str) -> frozenset[int]:
+    """The position of the one glyph of the name's industry term (`industry_part`) that the second model (`glyphs`)
+    reads otherwise, where that reading is a misread of the term, not another term: the page's line spells the term
+    too, no other term of INDUSTRIES differs from it at that glyph alone (工 of 建筑工程: 建筑?程 is no other term; 气 of
+    电气 is: 电器, 电力, 电子), and the second model is unsure of its glyph there (TERM_MISREAD) and gives the term's
+    some weight. First run 20640-20959: 建筑王程 for 建筑工程, 厂告 for 广告, 家其 for 家具, 材科 for 新材料's 料, 版务 for 航空服务's
+    服, each the only glyph the second model read otherwise in a name the line and the ink reading spelled alike, and
+    each such name held. Empty where no glyph qualifies."""
+    part = industry_part(value)
+    if not part:
+        return frozenset()
+    lo, hi = min(part), max(part) + 1
+    term = value[lo:hi]
+    if term not in line:
+        return frozenset()
+    pairs = _aligned(value, glyphs, frozenset(range(len(value))) - part, substitutions=True)
+    off = [(k, g) for k, g, same in pairs or () if not same]
+    if pairs is None or len(off) != 1:
+        return frozenset()
+    k, g = off[0]
+    j = k - lo
+    if any(len(t) == len(term) and t != term and t[:j] == term[:j] and t[j + 1:] == term[j + 1:] for t in INDUSTRIES):
+        return frozenset()
+    if g.prob > TERM_MISREAD or g.chance(value[k]) < ALLOWED:
+        return frozenset()
+    return frozenset({k})
+
+
 def _industry_body(value: str) -> str:
     """The name up to where its industry term ends: before the legal ending, the bracketed place, a branch's parent's
     form (`industry_end`)."""
@@ -663,6 +696,9 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             # The parts another check vouches for (the place its tax id names, the legal ending) need not be sure in
             # either reading: the second model's agreement and the ink reading's weakest glyph are the rest's.
             closed = closed_parts(fixed, places) if place_ok else frozenset()
+            if place_ok and ink == fixed:
+                # The one glyph of the industry term the second model misread is the term's (`misread_term_glyph`).
+                closed |= misread_term_glyph(fixed, glyphs, fv.value)
             vouched = closed | industry_part(fixed)
             # A look-alike glyph the second model reads as the glyph it is a look-alike of is that glyph, for review.
             fixed = partner_read(fixed, glyphs, vouched)

@@ -641,3 +641,51 @@ def test_a_name_the_line_and_the_ink_read_alike_and_surely_is_accepted_where_the
     inv, truth = _read_generated(tmp_path, 20152, "phone_photo")
     fv = inv.fields["seller_name"]
     assert fv.value != truth["seller_name"] and fv.status == "needs_review"
+
+
+def test_the_one_glyph_of_an_industry_term_the_second_model_misreads_is_the_terms():
+    """First run 20640-20959: 建筑王程 for 建筑工程, 厂告 for 广告, 家其 for 家具, each the only glyph the second model read
+    otherwise in a name the line and the ink reading spelled alike; every such name was held. Not where another term
+    differs from it at that glyph alone (电气, 电器), where the second model is sure of its glyph or gives the term's
+    none, where two of the term's glyphs are read otherwise, or where the page's line spelled the term otherwise."""
+    from intake.names import misread_term_glyph
+
+    name = "宇昌盛建筑工程（武汉）有限公司"
+    misread = glyphs("宇昌盛建筑王程（武汉）有限公司", {5: (("工", 0.30),)}, prob=0.97)
+    misread[5] = Glyph("王", 0.64, (("工", 0.30),))
+    assert misread_term_glyph(name, misread, name) == frozenset({5})
+    # And the second model's agreement over the rest counts, the misread glyph left out.
+    closed = closed_parts(name, ("武汉",)) | misread_term_glyph(name, misread, name)
+    assert agreement(name, misread, closed) == pytest.approx(0.97)
+    # 筑 read otherwise: 建设工程 differs from 建筑工程 there alone.
+    other = glyphs("宇昌盛建设工程（武汉）有限公司", prob=0.97)
+    other[4] = Glyph("设", 0.64, (("筑", 0.30),))
+    assert misread_term_glyph(name, other, name) == frozenset()
+    electric = "恒源电气有限公司"
+    assert misread_term_glyph(electric, [Glyph(c, 0.6 if c == "器" else 0.97, (("气", 0.3),)) for c in "恒源电器有限公司"],
+                              electric) == frozenset()
+    # The second model sure of its glyph, or giving the term's none: another word, not a misread.
+    sure = [*misread]
+    sure[5] = Glyph("王", 0.95, (("工", 0.04),))
+    assert misread_term_glyph(name, sure, name) == frozenset()
+    blind = [*misread]
+    blind[5] = Glyph("王", 0.64, (("土", 0.30),))
+    assert misread_term_glyph(name, blind, name) == frozenset()
+    # Two of the term's glyphs read otherwise; the line spelling the term otherwise.
+    two = [*misread]
+    two[3] = Glyph("律", 0.6, (("建", 0.3),))
+    assert misread_term_glyph(name, two, name) == frozenset()
+    assert misread_term_glyph(name, misread, "宇昌盛建筑王程（武汉）有限公司") == frozenset()
+    # No industry term before the ending: nothing to misread.
+    assert misread_term_glyph("华为技术有限公司", glyphs("华为技木有限公司"), "华为技术有限公司") == frozenset()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, kind, field", [
+    (20923, "image_pdf", "buyer_name"),  # 建筑王程: the second model's only other glyph
+    (20797, "paper_normal", "buyer_name"),  # 家其
+])
+def test_names_whose_industry_term_alone_the_second_model_misread_are_accepted(tmp_path: Path, seed, kind, field):
+    inv, truth = _read_generated(tmp_path, seed, kind)
+    fv = inv.fields[field]
+    assert (fv.value, fv.status) == (truth[field], "accepted")
