@@ -1030,6 +1030,21 @@ def test_a_remarks_box_starts_a_quarter_of_the_pages_glyph_under_a_tall_row_labe
     assert remarks(740) == "合同编号：HT2020429674"
 
 
+def test_a_paper_beside_the_sheet_is_no_part_of_the_remarks_box():
+    """Calibration photos 20074, 20147, 5030, 5274: the sheet cut out of the photo took in the paper lying beside it,
+    whose lines, right of the table, were read as remarks (one starting with 备 was taken for the box's label when the
+    form's 备 went unread). The box ends two glyphs right of the 合计 tax, right-aligned in the table's last column,
+    and its label stands left of the totals' right end."""
+    from intake.fields import read_page
+
+    beside = [("交合数单办购费", (1850, 850, 1995, 880), 0.9), ("备差人期注费议通", (1850, 890, 1995, 920), 0.9)]
+    box = [("市场煤", (1110, 845, 1180, 875), 0.97), ("开票人：王芳娟", (967, 963, 1151, 1000), 0.96)]
+    label = [("备", (1061, 843, 1099, 881), 0.99), ("注", (1061, 912, 1099, 950), 0.99)]
+    assert read_page(_page(_BODY + _TOTALS + label + box + beside)).invoice.fields["remarks"].value == "市场煤"
+    # The form's 备 unread: its 注 stands for it, not the other paper's 备.
+    assert read_page(_page(_BODY + _TOTALS + label[1:] + box + beside)).invoice.fields["remarks"].value == "市场煤"
+
+
 @pytest.mark.parametrize("label", ["价视合计（大写）", "价科合计（大、写）", "价税合计（大写）"])
 def test_a_words_label_with_税_misread_still_anchors_the_totals(label):
     """First runs 14614, 15214 (phone photos): 价视合计（大写）, 价科合计（大、写）, the capital amount misread (贰佰查拾捌图壹角)
