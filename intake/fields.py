@@ -172,7 +172,7 @@ def read_page(page: Page) -> _PageRead:
         _second_reading(layout, inv, columns, words, width, height, make, page.unread_ink)
     # After the second reading: on a scan the seller's tax id it found is the seal's, whose remnants the 备注 box holds.
     f["remarks"] = _remarks(layout, words, width, height, make, scan=is_ocr, seal_id=f["seller_tax_id"].value,
-                            row={f["amount_with_tax"].box, f["amount_in_words"].box, f["total_tax"].box} - {None})
+                            totals={n: f[n].box for n in ("amount_in_words", "amount_with_tax", "total_tax") if f[n].box})
     kind = _invoice_type(title, f["invoice_code"].value, f["invoice_number"].value)
     f["invoice_type"] = make(str(kind), _type_evidence(title_pieces, title))
     if is_ocr and kind == InvoiceType.UNKNOWN:
@@ -630,17 +630,19 @@ def _remark_line(text: str, seal_id: str) -> str:
 
 
 def _remarks(layout: Layout, words: Hit, width: float, height: float, make: FieldMaker, scan: bool = False,
-             seal_id: str = "", row: set = frozenset()) -> FieldValue:
+             seal_id: str = "", totals: dict | None = None) -> FieldValue:
     """备注: the text right of the 备/注 label, between the 价税合计 row and the signature row; on a scan, each line
     without what the box took in besides (`_remark_line`; `seal_id`, the seller's tax id, is printed in the seal).
-    `row`: boxes of the totals' values (the words, the 小写 figure, the 合计 tax), which print offset can set as low as a
-    remark's first line; a line mostly inside one of them is that value, read again (probe 5077: ¥653886.26 half a
-    glyph under its label, detected again in the empty box and taken for a remark). The tax, right-aligned in the
-    table's last column, also bounds the box on the right."""
-    # Left of the values' right end: the 备 label stands mid-table, and a photo's sheet may take in a paper lying beside
-    # it, whose lines can start with 备 too (calibration photo 20074: 备差人期注费… taken for the label, the paper's
-    # lines for remarks).
-    right_end = max((b[2] for b in row), default=float("inf"))
+    `totals`: boxes of the totals' values by field (the words, the 小写 figure, the 合计 tax), which print offset can set
+    as low as a remark's first line; a line mostly inside one of them is that value, read again (probe 5077:
+    ¥653886.26 half a glyph under its label, detected again in the empty box and taken for a remark). The two figures,
+    at the table's right, also bound the box there."""
+    totals = totals or {}
+    row = list(totals.values())
+    # Left of the figures' right end: the 备 label stands mid-table, and a photo's sheet may take in a paper lying
+    # beside it, whose lines can start with 备 too (calibration photo 20074: 备差人期注费… taken for the label, the
+    # paper's lines for remarks). Not the words' end: they stop mid-table (calibration photo 20142).
+    right_end = max((totals[n][2] for n in ("amount_with_tax", "total_tax") if n in totals), default=float("inf"))
     marks = [h for h in layout.find(LABELS["remarks"]) if h.y0 > words.y1 and len(h.label) <= 2 and h.x0 < right_end]
     note_glyphs = [p for p in layout.pieces if p.y0 > words.y1 and _NOTE_GLYPH_ALONE.fullmatch(p.text.strip())]
     if not marks and scan:
@@ -675,8 +677,11 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
     # 密码区's label above it (密, 码, 区), one glyph a row on the same centre line, made a "margin column" at the
     # label's edge where the label's end was placed short (seed 14469: 备 read into "备|dd46878584600", the box then
     # had no width and the remark was accepted empty).
-    # Nor past the table's right rule, two glyphs right of the tax at most (a paper beside the sheet, 20074 again).
-    right = min(margin_column(layout, mark.x1 + layout.char_height), right_end + 2 * layout.char_height)
+    # Nor past the table's right rule, two glyphs right of the 合计 tax (right-aligned in the last column) at most: a
+    # paper beside the sheet, 20074 again. Not where the tax was read left of where a remark fits (its box misplaced).
+    right = margin_column(layout, mark.x1 + layout.char_height)
+    if "total_tax" in totals and totals["total_tax"][2] > mark.x1 + 6 * layout.char_height:
+        right = min(right, totals["total_tax"][2] + 2 * layout.char_height)
     region = (mark.x1 - 1, min(top(mark.x1 - 1), top(min(right, width))), right, bottom - 0.5)
     # A remark may start a little left of the label's right edge (print offset): any piece starting right of its middle,
     # or right of its left edge where the piece is not the label's (first run 18277: dd22011090494 set up and left
