@@ -630,7 +630,7 @@ def _remark_line(text: str, seal_id: str) -> str:
 
 
 def _remarks(layout: Layout, words: Hit, width: float, height: float, make: FieldMaker, scan: bool = False,
-             seal_id: str = "", totals: dict | None = None) -> FieldValue:
+             seal_id: str = "", totals: "dict[str, tuple[float, float, float, float]] | None" = None) -> FieldValue:
     """备注: the text right of the 备/注 label, between the 价税合计 row and the signature row; on a scan, each line
     without what the box took in besides (`_remark_line`; `seal_id`, the seller's tax id, is printed in the seal).
     `totals`: boxes of the totals' values by field (the words, the 小写 figure, the 合计 tax), which print offset can set
@@ -662,9 +662,9 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
     middle = (mark.x0 + mark.x1) / 2
     notes = [p.y1 + p.height for p in note_glyphs if p.y0 >= mark.y0 and abs(p.cx - middle) < mark.x1 - mark.x0]
     bottom = min([h.y0 for h in signatures] + stamp_row + notes, default=float("inf"))
-    # From a quarter glyph under the 价税合计 row: print offset sets a remark's first line up against that row (5049, 5055);
-    # the row as it runs across the page, for a tilted photo's climbs or falls along the box (`_row_slope`). A glyph
-    # of the page's print, where the row's label was read as a taller box (first run 20662: the words label misread,
+    # From a quarter glyph under the 价税合计 row: print offset sets a remark's first line up against that row (5049, 5055).
+    # The row followed across the page: on a tilted photo it climbs or falls along the box (`_row_slope`). A glyph of
+    # the page's print, where the row's label was read as a taller box (first run 20662: the words label misread,
     # the row found by its "（小写）¥524778.24", a box two glyphs high with the figure set low by the offset; the
     # remark, half a glyph under it, was left out and the box accepted empty).
     slope = _row_slope(layout, words)
@@ -725,12 +725,11 @@ MAX_ROW_SLOPE = 0.05
 
 def _row_slope(layout: Layout, words: Hit) -> float:
     """How the 价税合计 row climbs (< 0) or falls across the page, in pixels per pixel: from the bottom of its words
-    label to that of its 小写 label, both the form's own print (no print offset moves them), right of it on the row
-    (bottoms: the remarks box starts under them).
-    0 where the 小写 label is not read, or the two make a row steeper than MAX_ROW_SLOPE (not one row). On a photo
-    left tilted by the cleanup, the row's bottom under the 备注 box lies a glyph higher or lower than under the words
-    label (first run 20530: the remark's first line, its centre 6 px above the words label's bottom, was taken for the
-    words row's and the box accepted empty)."""
+    label to that of its 小写 label right of it on the row (bottoms: the remarks box starts under them), both the form's
+    own print, which no print offset moves. 0 where the 小写 label is not read, or the two make a row steeper than
+    MAX_ROW_SLOPE (not one row). On a photo left tilted by the cleanup, the row's bottom under the 备注 box lies a
+    glyph higher or lower than under the words label (first run 20530: the remark's first line, its centre 6 px above
+    the words label's bottom, was taken for the words row's and the box accepted empty)."""
     smalls = [h for h in layout.find(LABELS["figures"]) if h.x0 > words.x1 and abs(h.cy - words.cy) < words.height]
     if not smalls:
         return 0.0
