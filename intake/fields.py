@@ -16,7 +16,7 @@ from intake.invoice import FieldValue, Invoice, InvoiceType, Reason, Source
 from intake.items import FieldMaker, find_columns, is_goods_list_reference, read_items, spaced
 from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, value_run
 from intake.names import is_whole
-from intake.pages import Page, PageKind
+from intake.pages import Page, PageKind, shared_area
 
 _COLON = r"\s*[:：]?"
 
@@ -715,8 +715,7 @@ def _remarks(layout: Layout, words: Hit, width: float, height: float, make: Fiel
 
 def _mostly_in(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     """Whether box `a` lies mostly (half its area or more) inside box `b`: the same print, read again."""
-    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
-    return w > 0 and h > 0 and w * h >= 0.5 * max((a[2] - a[0]) * (a[3] - a[1]), 1e-6)
+    return shared_area(a, b) >= 0.5 * max((a[2] - a[0]) * (a[3] - a[1]), 1e-6)
 
 
 # How steep a row `_row_slope` takes: some 3°, a photo's tilt the cleanup left (first run 20530: 2°).

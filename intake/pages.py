@@ -21,6 +21,19 @@ def quad_box(q: "np.ndarray") -> tuple[float, float, float, float]:
     return float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())
 
 
+def shared_area(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The area two boxes (x0, y0, x1, y1) have in common."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over the smaller box's area."""
+    shared = shared_area(a, b)
+    if shared <= 0:
+        return 0.0
+    return shared / max(min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])), 1e-6)
+
+
 @dataclass(frozen=True)
 class TextLine:
     """A run of text with its box (x0, y0, x1, y1; y grows downwards) and the reader's confidence.

@@ -359,7 +359,7 @@ def look_for_check_code(scanned: list[tuple[Invoice, Page]], settings: Settings)
     alone; the other three groups, read apart, were no code). A code found so is the field's, with the lines it was
     read from, re-read, checked and scored as any. Returns how many crops were recognised."""
     from intake.ocr import DETECT_SIDE
-    from intake.scan import overlap
+    from intake.pages import overlap
 
     read = 0
     for inv, page in scanned:
@@ -420,8 +420,8 @@ def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, setti
     import numpy as np
 
     from intake.ocr import crop_quad, get_engine
-    from intake.pages import quad_box
-    from intake.scan import overlap, shared_area, text_line
+    from intake.pages import overlap, quad_box, shared_area
+    from intake.scan import text_line
 
     x0, y0, x1, y1 = band
     grey = _grey_view(page.processed_image[y0:y1, x0:x1], scale)
@@ -609,7 +609,7 @@ def _wanted(name: str, fv: FieldValue) -> bool:
 
 def _lines_under(page: Page, fv: FieldValue) -> list[int]:
     """Indices of the page's lines that make up the field: most of the smaller of the two boxes overlaps."""
-    from intake.scan import overlap
+    from intake.pages import overlap
 
     return [i for i, line in enumerate(page.lines) if overlap(fv.box, line.box) >= 0.5]  # type: ignore[arg-type]
 

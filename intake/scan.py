@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from intake.pages import Page, PageKind, TextLine, quad_box
+from intake.pages import Page, PageKind, TextLine, overlap, quad_box, shared_area
 from intake.settings import Settings
 
 if TYPE_CHECKING:
@@ -168,19 +168,6 @@ UNCOVERED_INK = 150
 # A blob worth a look: taller than this share of the page (text, not a speck or a hairline) and wider than twice its height.
 UNCOVERED_MIN_HEIGHT = 0.012
 UNCOVERED_MIN_AREA = 150
-
-
-def shared_area(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """The area two boxes (x0, y0, x1, y1) have in common."""
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
-def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """Intersection over the smaller box's area."""
-    shared = shared_area(a, b)
-    if shared <= 0:
-        return 0.0
-    return shared / max(min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])), 1e-6)
 
 
 def uncovered_ink(content: np.ndarray, quads: list[np.ndarray]) -> list[tuple[int, int, int, int]]:
