@@ -538,8 +538,10 @@ def misread_term_glyph(value: str, glyphs: "list[Glyph]", line: str) -> frozense
     if term not in line:
         return frozenset()
     pairs = _aligned(value, glyphs, frozenset(range(len(value))) - part, substitutions=True)
-    off = [(k, g) for k, g, same in pairs or () if not same]
-    if pairs is None or len(off) != 1:
+    if pairs is None:
+        return frozenset()
+    off = [(k, g) for k, g, same in pairs if not same]
+    if len(off) != 1:
         return frozenset()
     k, g = off[0]
     j = k - lo
