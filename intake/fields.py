@@ -54,7 +54,8 @@ LABELS = {
 # label holds 编号, so it says a machine number is printed, not that one was read (first run 15790: a photo's 编号：
 # read, the number and 机器 not, and the number accepted empty). Or its middle, 器编 (first run 20882: a photo's label
 # and number printed small onto the table's top rule, its header band detected again finding only 器编; accepted
-# empty): no name or label in the header holds it either.
+# empty): no name or label in the header holds it either. Also inside a word, its head read as a glyph of another
+# (first run 21374: a photo's 机器编号 read 广编号, the number printed onto the table's top rule unread; accepted empty).
 MACHINE_LABEL_TAIL = label(r"(?:器\s*编|编\s*号)" + _COLON, "器编")
 
 # The signature row's labels, alone or run together (the 方 of 销售方 can be lost: seed 8734; older forms say 销货单位,
@@ -205,8 +206,7 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
         f["invoice_number"] = ocrfields.vote(numbers, make) or f["invoice_number"]
     if not f["machine_number"].value:
         f["machine_number"] = ocrfields.vote(machines, make) or f["machine_number"]
-    if not f["machine_number"].value and (layout.find(LABELS["machine_number"], (0, 0, width, limit))
-                                          or layout.find(MACHINE_LABEL_TAIL, (0, 0, width, limit))
+    if not f["machine_number"].value and (_machine_label(layout, (0, 0, width, limit))
                                           or ocrfields.unclaimed_machine_run(layout, limit, f, width)
                                           or ocrfields.unread_run(unread, limit, width)
                                           or not ocrfields.id_row_found(layout, columns.y0 if columns is not None
@@ -561,6 +561,13 @@ OUTSIDE_GB2312_FACTOR = 0.5
 # label was read without its colon, such a first glyph may be the colon and the glyph beside it (冯 for ：马, 凋 for
 # ：周): doubted (OUTSIDE_GB2312_FACTOR), not changed, for 冯 is a surname too.
 _COLON_DOTS = frozenset("冯冲冰况冷冼凉净次凋凑凌准减凝决")
+
+
+def _machine_label(layout: Layout, header: tuple[float, float, float, float]) -> bool:
+    """Whether the 机器编号 label is printed in the header: whole, its tail alone (MACHINE_LABEL_TAIL), or that tail
+    inside a piece whose head was misread into another word (广编号)."""
+    return bool(layout.find(LABELS["machine_number"], header) or layout.find(MACHINE_LABEL_TAIL, header)
+                or any(MACHINE_LABEL_TAIL.pattern.search(p.text) for p in layout.within(header)))
 
 
 def _drawer(layout: Layout, words: Hit, make: FieldMaker) -> FieldValue:
