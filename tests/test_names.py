@@ -399,6 +399,20 @@ def test_量_is_a_glyph_the_recognizer_makes_of_星():
     assert not lookalike(name, glyphs(name, {3: (("星", 0.0005),)}, prob=0.998))
 
 
+def test_股_is_a_glyph_the_recognizer_makes_of_辰_outside_股份():
+    """First run 21486 (phone photo): 北京市股润 for 辰润 accepted at 0.999, every reading spelling 股, the second model
+    giving 辰 0.034 there. 股 of 股份有限公司 is the legal ending's, whatever the place."""
+    from intake.names import lookalike, partner_read
+
+    name = "北京市股润电气有限公司"
+    assert lookalike(name, glyphs(name, {3: (("展", 0.14), ("辰", 0.034))}, prob=0.71), photo=True, ink=glyphs(name))
+    assert partner_read(name, glyphs(name.replace("股", "辰"))) == "北京市辰润电气有限公司"
+    name = "北京市维润电气股份有限公司"
+    reading = glyphs(name, {7: (("辰", 0.05),)}, prob=0.9)
+    assert not lookalike(name, reading, photo=True, ink=reading)
+    assert partner_read(name, glyphs(name.replace("股", "辰"))) == name
+
+
 def test_示_is_a_glyph_the_recognizer_makes_of_乐():
     """First run 18996 (paper 专票): 天津市瑞示海 for 瑞乐海, the second model spelling 示 and giving 乐 0.06 there."""
     from intake.names import lookalike
@@ -416,6 +430,7 @@ def test_示_is_a_glyph_the_recognizer_makes_of_乐():
     (14866, "苏州市众星软件集团有限公司"),  # 众量 for 众星, the second model giving 星 0.065
     (16246, "北京市星汇办公设备有限责任公司"),  # 量汇 for 星汇 at 0.998, 星 given 0.002
     (20129, "合肥市辰智酒店管理有限公司"),  # 展智 for 辰智, every reading spelling 展 (the photo rule)
+    (21486, "北京市辰润电气有限公司"),  # 股润 for 辰润, every reading spelling 股, the second model giving 辰 0.034
 ])
 def test_a_look_alike_read_by_every_reading_on_a_phone_photo_is_not_accepted(tmp_path: Path, seed, seller):
     inv, truth = _read_generated(tmp_path, seed, "phone_photo")
