@@ -330,7 +330,15 @@ def correct(value: str, glyphs: "list[Glyph]", places: tuple[str, ...]) -> tuple
             break
     # The place: first, or in brackets before the form.
     place_ok = False
-    bracket = re.search(r"[（(]([^（()）]{2,8})[）)]$", "".join(chars[:form_start]))
+    head = "".join(chars[:form_start])
+    bracket = re.search(r"[（(]([^（()）]{2,8})[）)]$", head)
+    if bracket is None:
+        # The closing bracket after one of the tax id's places misread (（成都厂: first run 21349, both ink readings),
+        # where the recognizer gave ） weight at that glyph.
+        cut = re.search(r"[（(]([^（()）]{2,8})([^（()）])$", head)
+        if cut and cut.group(1) in places and al.chance(cut.start(2), "）") >= MIN_CHANCE:
+            chars[cut.start(2)] = "）"
+            bracket = cut
     spots = [0] + ([bracket.start(1)] if bracket else [])
     for start in spots:
         for place in places:
@@ -608,8 +616,9 @@ def agreement(value: str, glyphs: "list[Glyph]", closed: frozenset[int] = frozen
 
 def closed_parts(value: str, places: tuple[str, ...]) -> frozenset[int]:
     """Positions of the name's parts that come from closed sets and are checked apart from the recognizer: the place
-    its tax id's division names (first, or bracketed before the ending), and the legal ending. Not the industry term:
-    two of those differ by one glyph (电气, 电器)."""
+    its tax id's division names (first, or bracketed before the ending, its brackets with it: the second model reads
+    the closing one as 厂 in （成都厂, first runs 21349, 21524), and the legal ending. Not the industry term: two of those
+    differ by one glyph (电气, 电器)."""
     closed: set[int] = set()
     ending = legal_ending(value)
     if ending:
@@ -620,7 +629,7 @@ def closed_parts(value: str, places: tuple[str, ...]) -> frozenset[int]:
             closed.update(range(len(place)))
             break
         if head.endswith(f"（{place}）"):
-            closed.update(range(len(head) - len(place) - 1, len(head) - 1))
+            closed.update(range(len(head) - len(place) - 2, len(head)))
             break
     return frozenset(closed)
 
