@@ -21,6 +21,7 @@ glyph (`intake.glyphs`: its alternatives), never by the lexicon alone. The å­—å
 from __future__ import annotations
 
 import difflib
+import json
 import logging
 import re
 from functools import lru_cache
@@ -745,6 +746,14 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                            and not is_fragment(fixed, places) and is_whole(fixed) and not near_term(fixed)
                            and allows(glyphs, fixed, closed)
                            and not lookalike(fixed, glyphs, vouched, photo=True, ink=read[2 * k]))
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s: weighed %s", name_field, json.dumps({
+                    "fixed": fixed, "line": fv.value, "line_conf": round(fv.raw_confidence, 4), "ink": ink,
+                    "ink_weakest": round(ink_weakest, 4), "second": second, "sure": sure, "alike": alike,
+                    "alike_photo": lookalike(fixed, glyphs, vouched, photo=True, ink=read[2 * k]), "photo": photo,
+                    "place_ok": place_ok, "whole": is_whole(fixed), "fragment": is_fragment(fixed, places),
+                    "near_term": near_term(fixed), "allows": allows(glyphs, fixed, closed), "support": fv.support,
+                    "ink_sure": ink_sure, "lines_agree": lines_agree}, ensure_ascii=False))
             if fixed == fv.value:
                 if lines_agree:
                     log.debug("%s: %s read alike by the line and the ink, the second model allowing it", name_field, fixed)
