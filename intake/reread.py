@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from intake import normal
 from intake.fields import read_page
 from intake.invoice import DIGITAL_TYPES, KEY_FIELDS, MONEY_FIELDS, FieldValue, Invoice, Reason, Source, Status
-from intake.pages import Page, PageKind, TextLine
+from intake.pages import Page, PageKind, TextLine, overlap
 from intake.settings import Settings
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
     read = 0
     for inv, page, x0, y0, top, bottom, image, x1, y1 in jobs:
         box = image[y0:y1, x0:x1]
-        quads, cut = _lines_in_box(engine, box, top, bottom)
+        quads, cut, above = _lines_in_box(engine, box, top, bottom)
         found, fresh = _remark_read(engine, page, quads, (x0, y0))
         read += len(quads)
         if not _read(fresh) and cut and x0 > 0:
@@ -186,7 +186,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
             from intake.layout import Layout
 
             reach = min(x0, int(Layout(page.lines).char_height))
-            quads, _ = _lines_in_box(engine, image[y0:y1, x0 - reach:x1], top, bottom, REMARK_SHAPE)
+            quads, _, _ = _lines_in_box(engine, image[y0:y1, x0 - reach:x1], top, bottom, REMARK_SHAPE)
             # A line found so begins at the box's edge at the furthest: left of it lie the label column and the
             # detector's margin, and the page's reading takes a remark from the box's edge on (seed 14075: 市场煤
             # detected from the widened crop's very edge, a glyph left of the box, and again read as no remark).
@@ -204,30 +204,48 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
             # seal's tax id): one may be lost among them, as where the box's first reading held such marks.
             inv.fields["remarks"].flag(Reason.INCOMPLETE)
             log.info("remarks: marks found in the box read empty, none a remark; left for review")
+        elif any(not any(overlap((a[0] + x0, a[1] + y0, a[2] + x0, a[3] + y0), ln.box) >= 0.5 for ln in page.lines)
+                 for a in above):
+            inv.fields["remarks"].flag(Reason.INCOMPLETE)
+            log.info("remarks: a line across the box's top, read by no reading; left for review")
         elif _print_unread(page, inv.fields["remarks"].box, box, x0, y0, top, bottom):
             inv.fields["remarks"].flag(Reason.INCOMPLETE)
             log.info("remarks: print seen in the box read empty; left for review")
     return read
 
 
-def _lines_in_box(engine, box: "np.ndarray", top: float, bottom: float, shape: float = 2.0) -> "tuple[list, bool]":
+def _lines_in_box(engine, box: "np.ndarray", top: float, bottom: float,
+                  shape: float = 2.0) -> "tuple[list, bool, list]":
     """Lines detected in a remarks box's crop (grey, REMARKS_SCALE), each as (its quad in the crop, the line's crop to
-    recognise), and whether a box the crop's left edge cuts was too short for one. Lines centred in the box only, at
-    least `shape` times as wide as high: the margin's copy name, one glyph per box down the edge, and specks are no
-    remark; nor a line the crop's top or bottom edge cuts (the signature row below the box, the seller's block above)."""
+    recognise); whether a box at the crop's left edge was too short for one (`cut`); and the boxes of lines that
+    straddle the box's top (`above`: x0, y0, x1, y1 in the crop). Lines centred in the box only, at least `shape`
+    times as wide as high: the margin's copy name, one glyph per box down the edge, and specks are no remark; nor a
+    line the crop's top or bottom edge cuts (the signature row below the box, the seller's block above).
+
+    At the left edge means within a quarter of its height of it: the detector's margin can stop a pixel short of the
+    crop's edge (first run 21839, an image PDF: 市场煤 across the label column's rule, its box 2 px in; accepted as none
+    printed). Straddling the top: centred above it, reaching more than a quarter of its height below it: print offset
+    set a remark up against the 价税合计 row (first run 21846, a phone photo: 合同编号:HT2018271848 under the row's rule,
+    found nowhere else; accepted as none printed), where no line of the page's reading covers it (the 小写 figure set
+    low: probe 5230)."""
     from intake.ocr import crop_quad
 
     big = _grey_view(box, REMARKS_SCALE)
-    lines, cut = [], False
+    lines, cut, above = [], False, []
     for q in engine.detect(big):
         b = q / REMARKS_SCALE
-        if not (top <= float(b[:, 1].mean()) <= bottom and b[:, 1].min() > 1 and b[:, 1].max() < box.shape[0] - 2):
+        y0, y1, centre = float(b[:, 1].min()), float(b[:, 1].max()), float(b[:, 1].mean())
+        if y0 <= 1 or y1 >= box.shape[0] - 2:
+            continue
+        if not top <= centre <= bottom:
+            if centre < top and y1 - top > 0.25 * (y1 - y0) and _line_shaped(b, shape):
+                above.append((float(b[:, 0].min()), y0, float(b[:, 0].max()), y1))
             continue
         if _line_shaped(b, shape):
             lines.append((b, crop_quad(big, q)))
-        elif b[:, 0].min() <= 1:
+        elif b[:, 0].min() <= max(1.0, 0.25 * (y1 - y0)):
             cut = True
-    return lines, cut
+    return lines, cut, above
 
 
 def _from_left(quad: "np.ndarray", left: float) -> "np.ndarray":
@@ -359,7 +377,6 @@ def look_for_check_code(scanned: list[tuple[Invoice, Page]], settings: Settings)
     alone; the other three groups, read apart, were no code). A code found so is the field's, with the lines it was
     read from, re-read, checked and scored as any. Returns how many crops were recognised."""
     from intake.ocr import DETECT_SIDE
-    from intake.pages import overlap
 
     read = 0
     for inv, page in scanned:
@@ -420,7 +437,7 @@ def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, setti
     import numpy as np
 
     from intake.ocr import crop_quad, get_engine
-    from intake.pages import overlap, quad_box, shared_area
+    from intake.pages import quad_box, shared_area
     from intake.scan import text_line
 
     x0, y0, x1, y1 = band
@@ -609,8 +626,6 @@ def _wanted(name: str, fv: FieldValue) -> bool:
 
 def _lines_under(page: Page, fv: FieldValue) -> list[int]:
     """Indices of the page's lines that make up the field: most of the smaller of the two boxes overlaps."""
-    from intake.pages import overlap
-
     return [i for i, line in enumerate(page.lines) if overlap(fv.box, line.box) >= 0.5]  # type: ignore[arg-type]
 
 

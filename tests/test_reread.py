@@ -683,6 +683,12 @@ def test_faint_print_is_the_line_no_reading_took_not_the_seals_lettering_nor_a_r
     # dd22011090494 set up and left across the label column's rule: the page's reading left it out (it started inside
     # 备's box), and read again it was taken for the seal's tax id, sharing 2011 with it (first run 18277, accepted empty)
     (18277, "paper_normal", True),
+    # 市场煤 across the label column's rule on an image PDF, its detected box 2 px inside the crop's edge: not taken for
+    # one the edge cut (first run 21839, accepted empty)
+    (21839, "image_pdf", True),
+    # 合同编号:HT2018271848 set up against the 价税合计 row on an upside-down photo, centred above the box's top and found by
+    # no reading (first run 21846, accepted empty)
+    (21846, "phone_photo", True),
     (5230, "phone_photo", False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure
     (10254, "phone_photo", False),  # none printed; a glyph of the copy name down the margin beside the box's rule
 ])
