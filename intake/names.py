@@ -184,9 +184,10 @@ def is_whole(name: str) -> bool:
 
 
 def misread_place(name: str, places: tuple[str, ...]) -> bool:
-    """Whether the name's place (at its head, or in brackets before its legal form) is one of its tax id's `places`
-    with one glyph misread into no place there is: 文乌市 for 义乌市 (first run 12212, spelled so by every reading; the
-    recognizer gave 义 no weight there, so `correct` could not mend it, and it was accepted at 0.99). A name may carry
+    """Whether the name's place (at its head, in brackets before its legal form, or a branch's before 分公司) is one of
+    its tax id's `places` with one glyph misread into no place there is: 文乌市 for 义乌市 (first run 12212, spelled so
+    by every reading; the recognizer gave 义 no weight there, so `correct` could not mend it, and it was accepted at
+    0.99). A name may carry
     another place than its tax id's (a branch, 分公司, named after its parent's city: 北京市… in 南京市), so a head that
     is a place of its own is none."""
     return _misread_place_at(name, places) is not None
@@ -205,12 +206,21 @@ def mend_place(name: str, places: tuple[str, ...]) -> str:
 
 def _misread_place_at(name: str, places: tuple[str, ...]) -> tuple[int, list[str]] | None:
     """(where the misread place starts in the name, the tax id's places one glyph off it), or None (`misread_place`)."""
-    if not places or any(name.startswith(p) for p in places):
+    if not places:
         return None
 
     def one_off(text: str, place: str) -> bool:
         return len(text) == len(place) and sum(a != b for a, b in zip(text, place)) == 1
 
+    # A branch's place, before its 分公司: the branch's own tax id names it (first runs 21066 武陕, 21438 武民 for 武侯;
+    # probe 8378 数楼 for 鼓楼, every reading alike).
+    branch = _BRANCH_PLACE.search(name)
+    if branch and branch.group(1) not in places and branch.group(1) not in _all_places():
+        near = [p for p in places if one_off(branch.group(1), p)]
+        if near:
+            return branch.start(1), near
+    if any(name.startswith(p) for p in places):
+        return None
     heads = [p for p in places if len(p) >= 3 and _SHORT.search(p) and name[: len(p)][-1:] == p[-1]
              and one_off(name[: len(p)], p) and name[: len(p)] not in _all_places()]
     if heads:
@@ -363,6 +373,8 @@ def correct(value: str, glyphs: "list[Glyph]", places: tuple[str, ...]) -> tuple
     return "".join(chars), place_ok
 
 
+# A branch's place, between its parent's legal form and its 分公司: 成都市…有限公司|武侯|分公司.
+_BRANCH_PLACE = re.compile(r"(?:有限责任公司|股份有限公司|有限公司)([\u4e00-\u9fff]{2,8}?)分公司$")
 # A branch's head, before its 分公司: the parent's legal form and the branch's place (…新材料股份有限公司|历下).
 _BRANCH_HEAD = re.compile(r"(?:有限责任公司|股份有限公司|有限公司)[\u4e00-\u9fff]{1,8}$")
 
@@ -712,10 +724,9 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 # 19793: 诚 read 城, the line right both times).
                 value = ink
             fixed, place_ok = correct(value, glyphs, places)
-            if not place_ok:
-                # A place every reading misread into no place there is (文乌 for 义乌), which no reading's own
-                # alternatives mend: spelled as the tax id's division names it, for review (the read was wrong).
-                fixed = mend_place(fixed, places)
+            # A place every reading misread into no place there is (文乌 for 义乌, a branch's 武民 for 武侯), which no
+            # reading's own alternatives mend: spelled as the tax id's division names it, for review (the read was wrong).
+            fixed = mend_place(fixed, places)
             # The parts another check vouches for (the place its tax id names, the legal ending) need not be sure in
             # either reading: the second model's agreement and the ink reading's weakest glyph are the rest's.
             closed = closed_parts(fixed, places) if place_ok else frozenset()

@@ -74,6 +74,9 @@ GUANGZHOU = "91440106XTJ9624C9C"  # 440106: 广东省 广州市 天河区
     ("义乌市聚峰诚软件有限公司", YIWU, False),
     ("聚峰诚软件有限公司", YIWU, False),  # no place: nothing to hold it to
     ("北京市华创软件有限公司南京分公司", NANJING, False),  # a branch named after its parent's city, one glyph off 南京市
+    ("南京市明昌食品有限公司数楼分公司", NANJING, True),  # probe 8378: the branch's 鼓楼 read 数楼 by every reading
+    ("南京市明昌食品有限公司鼓楼分公司", NANJING, False),
+    ("南京市明昌食品有限公司玄武分公司", NANJING, False),  # another district of the city: a place of its own
     ("康乐建筑工程（广洲）有限公司", GUANGZHOU, True),
     ("康乐建筑工程（广州）有限公司", GUANGZHOU, False),
     ("康乐建筑工程（深圳）有限公司", GUANGZHOU, False),  # another place, not a misread one
@@ -90,6 +93,7 @@ def test_a_name_whose_place_is_its_tax_ids_place_one_glyph_misread_is_told(name,
     ("康乐建筑工程（广洲）有限公司", GUANGZHOU, "康乐建筑工程（广洲）有限公司"),  # 广州 or 广东: no telling
     ("康乐建筑工程（夭河）有限公司", GUANGZHOU, "康乐建筑工程（天河）有限公司"),
     ("北京市华创软件有限公司南京分公司", NANJING, "北京市华创软件有限公司南京分公司"),  # a place of its own
+    ("南京市明昌食品有限公司数楼分公司", NANJING, "南京市明昌食品有限公司鼓楼分公司"),
     ("康乐建筑工程（深圳）有限公司", GUANGZHOU, "康乐建筑工程（深圳）有限公司"),
     ("文乌市聚峰诚软件有限公司", "", "文乌市聚峰诚软件有限公司"),  # no tax id: nothing says what it should be
 ])
