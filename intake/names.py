@@ -139,10 +139,12 @@ def is_fragment(name: str, places: tuple[str, ...] = ()) -> bool:
     place first (the 字号 before it lost), a place alone or with one glyph after it, a legal form with at most an industry before it, or a
     字号 of one character before a known industry (企业名称登记管理实施办法: a 字号 has at least two characters;
     the cut took the rest: 恒劳务服务有限公司 for 杭州市捷远恒劳务服务有限公司). With `places` (its tax id's,
-    `places_of`): also a name that starts with the tail of one of them (`headless_place`)."""
+    `places_of`): also one of them alone, and a name that starts with the tail of one of them (`headless_place`)."""
     if name.startswith(("（", "(")) or _PLACE_ONLY.fullmatch(name) or _PLACE_AND_GLYPH.fullmatch(name):
         return True
-    if headless_place(name, places):
+    if headless_place(name, places) or name in places:
+        # Or one of its tax id's places alone, without its suffix (first runs 21258 北京, 21870 济南: a name cut after its
+        # place, which reads as a person's name of two glyphs).
         return True
     for form in FORMS:
         if name.endswith(form):

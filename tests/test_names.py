@@ -57,6 +57,8 @@ def test_fragments_of_names_are_told_from_names(name, fragment):
     ("源瑞劳务服务（贵阳）有限公司", False),
     ("阳光源瑞劳务服务有限公司", False),  # 阳 of 贵阳 without its suffix: a trade name may start so
     ("山湖源瑞劳务服务有限公司", False),
+    ("贵阳", True),  # cut after its place, which reads as a person's name (first runs 21258 北京, 21870 济南)
+    ("王贵阳", False),
 ])
 def test_a_name_starting_with_the_tail_of_its_tax_ids_place_is_a_fragment(name, fragment):
     assert is_fragment(name, places_of(GUIYANG)) is fragment
