@@ -189,9 +189,8 @@ def misread_place(name: str, places: tuple[str, ...]) -> bool:
     """Whether the name's place (at its head, in brackets before its legal form, or a branch's before 分公司) is one of
     its tax id's `places` with one glyph misread into no place there is: 文乌市 for 义乌市 (first run 12212, spelled so
     by every reading; the recognizer gave 义 no weight there, so `correct` could not mend it, and it was accepted at
-    0.99). A name may carry
-    another place than its tax id's (a branch, 分公司, named after its parent's city: 北京市… in 南京市), so a head that
-    is a place of its own is none."""
+    0.99). A name may carry another place than its tax id's (a branch, 分公司, named after its parent's city: 北京市… in
+    南京市), so a place of its own is none."""
     return _misread_place_at(name, places) is not None
 
 
@@ -727,7 +726,8 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 value = ink
             fixed, place_ok = correct(value, glyphs, places)
             # A place every reading misread into no place there is (文乌 for 义乌, a branch's 武民 for 武侯), which no
-            # reading's own alternatives mend: spelled as the tax id's division names it, for review (the read was wrong).
+            # reading's own alternatives mend: spelled as the tax id's division names it, for review (the read was
+            # wrong).
             fixed = mend_place(fixed, places)
             # The parts another check vouches for (the place its tax id names, the legal ending) need not be sure in
             # either reading: the second model's agreement and the ink reading's weakest glyph are the rest's.
@@ -797,7 +797,8 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 inv.fields[name_field].back(FACT)
             named = inv.fields[name_field]
             if (name_field == "seller_name" and named.value and page.processed_image is not None
-                    and not any(ch in LOOKALIKES for k, ch in enumerate(named.value) if k not in ending_part(named.value))
+                    and not any(ch in LOOKALIKES for k, ch in enumerate(named.value)
+                                if k not in ending_part(named.value))
                     and not _sure_without_seal(named, settings)):
                 # The seller's seal: the page as printed, seal kept (intake.seal). Not for a name with a glyph the
                 # recognizer makes of a look-alike: the same recognizer reads the seal (晶 as 品 there too).
