@@ -633,10 +633,8 @@ def closed_parts(value: str, places: tuple[str, ...]) -> frozenset[int]:
     its tax id's division names (first, or bracketed before the ending, its brackets with it: the second model reads
     the closing one as 厂 in （成都厂, first runs 21349, 21524), and the legal ending. Not the industry term: two of those
     differ by one glyph (电气, 电器)."""
-    closed: set[int] = set()
-    ending = legal_ending(value)
-    if ending:
-        closed.update(range(len(value) - len(ending), len(value)))
+    ending = ending_part(value)
+    closed: set[int] = set(ending)
     head = value[: len(value) - len(ending)]
     for place in places:
         if value.startswith(place):
@@ -797,8 +795,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 inv.fields[name_field].back(FACT)
             named = inv.fields[name_field]
             if (name_field == "seller_name" and named.value and page.processed_image is not None
-                    and not any(ch in LOOKALIKES for k, ch in enumerate(named.value)
-                                if k not in ending_part(named.value))
+                    and not any(ch in LOOKALIKES for ch in named.value.removesuffix(legal_ending(named.value)))
                     and not _sure_without_seal(named, settings)):
                 # The seller's seal: the page as printed, seal kept (intake.seal). Not for a name with a glyph the
                 # recognizer makes of a look-alike: the same recognizer reads the seal (晶 as 品 there too).
