@@ -85,7 +85,8 @@ def second_look(invoices: list[Invoice], pages: list[Page], settings: Settings) 
             score(inv, settings)
         if page.processed_image is None:
             continue
-        targets = {n: _lines_under(page, inv.fields[n]) for n in FIELDS if _wanted(n, inv.fields[n])}
+        targets = {n: _lines_under(page, inv.fields[n].box)  # type: ignore[arg-type]  # _wanted: it has one
+                   for n in FIELDS if _wanted(n, inv.fields[n])}
         targets = {n: idx for n, idx in targets.items() if idx}
         if targets:
             work.append((inv, page, targets))
@@ -110,7 +111,7 @@ def mend_gaps(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
     for inv, page in scanned:
         for name, fv in inv.fields.items():
             if Reason.INCOMPLETE in fv.reasons and fv.source == Source.OCR and fv.box is not None:
-                parts = [page.lines[i] for i in _lines_under(page, fv)]
+                parts = [page.lines[i] for i in _lines_under(page, fv.box)]
                 if parts:
                     jobs.append((inv, page, name, parts))
     if not jobs:
@@ -204,8 +205,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
             # seal's tax id): one may be lost among them, as where the box's first reading held such marks.
             inv.fields["remarks"].flag(Reason.INCOMPLETE)
             log.info("remarks: marks found in the box read empty, none a remark; left for review")
-        elif any(not any(overlap((a[0] + x0, a[1] + y0, a[2] + x0, a[3] + y0), ln.box) >= 0.5 for ln in page.lines)
-                 for a in above):
+        elif any(not _lines_under(page, (a[0] + x0, a[1] + y0, a[2] + x0, a[3] + y0)) for a in above):
             inv.fields["remarks"].flag(Reason.INCOMPLETE)
             log.info("remarks: a line across the box's top, read by no reading; left for review")
         elif _print_unread(page, inv.fields["remarks"].box, box, x0, y0, top, bottom):
@@ -624,9 +624,10 @@ def _wanted(name: str, fv: FieldValue) -> bool:
     return fv.status != Status.ACCEPTED or name in ALWAYS
 
 
-def _lines_under(page: Page, fv: FieldValue) -> list[int]:
-    """Indices of the page's lines that make up the field: most of the smaller of the two boxes overlaps."""
-    return [i for i, line in enumerate(page.lines) if overlap(fv.box, line.box) >= 0.5]  # type: ignore[arg-type]
+def _lines_under(page: Page, box: tuple[float, float, float, float]) -> list[int]:
+    """Indices of the page's lines that make up what lies in `box` (a field's): most of the smaller of the two boxes
+    overlaps."""
+    return [i for i, line in enumerate(page.lines) if overlap(box, line.box) >= 0.5]
 
 
 def _read_with(page: Page, replaced: dict[int, tuple[str, float]]) -> Invoice | None:
