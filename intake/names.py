@@ -87,11 +87,12 @@ ALLOWED = 0.01
 # 股 is read for 辰 on a phone photo too: first run 21486 accepted 北京市股润 for 辰润 at 0.999, every reading spelling 股
 # (the ink reading at 0.997), the second model giving 辰 0.034 at the glyph. Outside 股份 (a legal ending, vouched for)
 # a name's 字号 hardly holds 股.
-LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星", "示": "乐", "股": "辰"}
-# And glyphs read for another that are no doubt of their own (places spell them: 东城区, 城关区), only a reading's
-# choice between the two (`lookalikes_of`, `partner_read`): 城 for 诚 (the 讠 blurred into 土), first run 19793 (a paper
-# 普票: the line read 诚, both ink readings 城) and 19834 (a photo: every reading 城); the generator prints no 城.
-PARTNERS = {**LOOKALIKES, "城": "诚"}
+# 城 is read for 诚 (the 讠 blurred into 土, or lost where the name is printed onto its block's rule): first runs 19793
+# (a paper 普票: the line read 诚, both ink readings 城), 19834 (a photo: every reading 城) and 22803 (an image PDF:
+# every reading 城, the line at 0.986, the second model giving 诚 0.12 at the glyph, the ink reading 0.15). Misread 城s
+# gave 诚 0.10-0.40 in 21160, 21310 and 22803; a right 城 of a place (东城分公司, 南城街道, 稠城街道: 15 names of the probe
+# and first runs) gave it at most 0.0011. Places spell 城 and never 诚: there it is no look-alike's (`unlike_part`).
+LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星", "示": "乐", "股": "辰", "城": "诚"}
 LOOKALIKE_CHANCE = 0.005
 # 品 for 晶 is the one look-alike a phone photo gives less weight: first run 13258 accepted 上海市景品 for 景晶 at 0.97,
 # every reading spelling 品, the second model giving 晶 0.0028 at the glyph. A right 品 outside a lexicon's word (食品's
@@ -452,7 +453,7 @@ def lookalike(value: str, glyphs: "list[Glyph]", vouched: frozenset[int] = froze
 
     On a phone photo (`photo`) the ink reading (`ink`) is asked too, and a reading that does not spell the value is a
     doubt: such a glyph is accepted only when both readings spell it and neither gives its look-alike that weight."""
-    vouched = vouched | ending_part(value)
+    vouched = vouched | unlike_part(value)
     if photo:
         # Calibration photos 20000-20319 (440 with the probe's): three seller names accepted wrong, 展 for 辰 twice
         # and 品 for 晶. In 20129 and 20284 the second model read 辰 (its doubt went unheard: the ink reading was sure)
@@ -466,6 +467,21 @@ def ending_part(value: str) -> frozenset[int]:
     """Positions of the name's legal ending (`legal_ending`): 股 of 股份有限公司 is no look-alike's, whatever the place."""
     ending = legal_ending(value)
     return frozenset(range(len(value) - len(ending), len(value)))
+
+
+# Glyphs places spell whose look-alike no place does: 城 (东城, 南城街道, 稠城街道), never 诚.
+PLACE_GLYPHS = frozenset("城")
+
+
+def unlike_part(value: str) -> frozenset[int]:
+    """Positions of `value` where a look-alike glyph is no doubt: the legal ending's (`ending_part`: 股 of 股份有限公司)
+    and, in a branch's place, the glyphs places spell (PLACE_GLYPHS: 城 of 东城分公司). Not the branch's place whole: a
+    branch of 天河 may be misread 大河."""
+    free = set(ending_part(value))
+    branch = _BRANCH_PLACE.search(value)
+    if branch:
+        free.update(k for k in range(*branch.span(1)) if value[k] in PLACE_GLYPHS)
+    return frozenset(free)
 
 
 def _gives_lookalike(value: str, glyphs: "list[Glyph]", vouched: frozenset[int], unspelled: bool) -> bool:
@@ -482,23 +498,23 @@ def _gives_lookalike(value: str, glyphs: "list[Glyph]", vouched: frozenset[int],
 
 
 def lookalikes_of(text: str, value: str) -> bool:
-    """Whether `text` differs from `value` only where it has a look-alike (PARTNERS) of the value's glyph."""
+    """Whether `text` differs from `value` only where it has a look-alike (LOOKALIKES) of the value's glyph."""
     return (len(text) == len(value) and text != value
-            and all(a == b or PARTNERS.get(a) == b for a, b in zip(text, value)))
+            and all(a == b or LOOKALIKES.get(a) == b for a, b in zip(text, value)))
 
 
 def partner_read(value: str, glyphs: "list[Glyph]", vouched: frozenset[int] = frozenset()) -> str:
-    """The name with each look-alike glyph (PARTNERS: 展, 量, 城 …) that the second model's reading (`glyphs`) reads as
+    """The name with each look-alike glyph (LOOKALIKES: 展, 量, 城 …) that the second model's reading (`glyphs`) reads as
     the glyph it is a look-alike of (辰, 星 …) put back to that glyph, outside `vouched` parts. The page's line and
     the ink reading (one recognizer, v6) make 展 of a small 辰 on a phone photo; the second model (v5) reads it
     otherwise. Calibration photos 20000-20159: the three names it read so (展 twice, 量 once) were 辰 and 星, each
     held with the misread; it read no right 展 or 量 as the other. The name goes to review (the readings disagree)."""
     al = _Aligned(value, glyphs)
     chars = list(value)
-    vouched = vouched | ending_part(value)
+    vouched = vouched | unlike_part(value)
     for i, ch in enumerate(value):
         g = al.at.get(i)
-        if ch in PARTNERS and i not in vouched and g is not None and g.char == PARTNERS[ch]:
+        if ch in LOOKALIKES and i not in vouched and g is not None and g.char == LOOKALIKES[ch]:
             chars[i] = g.char
     return "".join(chars)
 
@@ -795,7 +811,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 inv.fields[name_field].back(FACT)
             named = inv.fields[name_field]
             if (name_field == "seller_name" and named.value and page.processed_image is not None
-                    and not any(ch in LOOKALIKES for ch in named.value.removesuffix(legal_ending(named.value)))
+                    and not any(ch in LOOKALIKES for k, ch in enumerate(named.value) if k not in unlike_part(named.value))
                     and not _sure_without_seal(named, settings)):
                 # The seller's seal: the page as printed, seal kept (intake.seal). Not for a name with a glyph the
                 # recognizer makes of a look-alike: the same recognizer reads the seal (晶 as 品 there too).

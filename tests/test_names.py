@@ -569,14 +569,32 @@ def test_the_ink_reading_does_not_replace_a_line_it_reads_only_as_look_alikes_of
     assert not lookalikes_of("贵阳市晟品润航空服务有限公司", "贵阳市晟品润航空服务有限公司")  # the same
 
 
+def test_城_is_a_glyph_the_recognizer_makes_of_诚():
+    """First run 22803 (an image PDF, the name printed onto its block's rule): 合肥市海城 for 海诚 accepted at 0.986,
+    every reading spelling 城, the second model giving 诚 0.12 at the glyph. A right 城 of a branch's place gave 诚 at
+    most 0.0011."""
+    from intake.names import lookalike
+
+    name = "合肥市海城汽车服务有限公司"
+    assert lookalike(name, glyphs(name, {4: (("诚", 0.1234),)}, prob=0.87))
+    assert not lookalike(name, glyphs(name, {4: (("域", 0.002),)}, prob=0.99))
+
+
 def test_a_place_spelling_城_is_no_look_alike_doubt():
-    """城 is 诚's partner for the two rules above, but places spell it (东城区, 城关区): a name with it is not doubted for
-    it, on a photo either (the probe's 东城分公司 names, 8359, 8460, 5363)."""
-    from intake.names import lookalike, partner_read
+    """Places spell 城 and never 诚 (东城分公司, 南城街道): a branch's place with it is not doubted for it, on a photo
+    either, where a reading that does not spell the name doubts its look-alike glyphs (the probe's 东城分公司 names,
+    8359, 8460, 5363). Its other glyphs stay doubted: a branch of 天河 may be misread 大河."""
+    from intake.names import lookalike, partner_read, unlike_part
 
     name = "北京市新维安食品有限公司东城分公司"
     assert not lookalike(name, glyphs(name, prob=0.99), photo=True, ink=glyphs(name, {13: (("诚", 0.2),)}, prob=0.99))
+    assert partner_read(name, glyphs(name.replace("东城", "东诚"))) == name
+    name = "东莞市泰卓汽车服务有限公司南城街道分公司"
+    assert not lookalike(name, glyphs(name[:-1], prob=0.99), photo=True, ink=glyphs(name, prob=0.99))
     assert partner_read("杭州市城图嘉办公设备有限公司", glyphs("杭州市诚图嘉办公设备有限公司")) == "杭州市诚图嘉办公设备有限公司"
+    branch = "广州市立捷贸易有限公司大河分公司"
+    assert lookalike(branch, glyphs(branch, {11: (("天", 0.27),)}, prob=0.72))
+    assert 11 not in unlike_part(branch) and {13, 14, 15} <= unlike_part(branch)
 
 
 @pytest.mark.slow
