@@ -755,10 +755,11 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             if ink == fixed and closed:
                 ink_weakest = ink_weakest_of(read[2 * k], fixed, closed, ink_weakest)
             sure = agreement(fixed, glyphs, closed)
-            if sure is not None and sure < SURE and fixed not in second:
+            if sure is not None and fixed not in second and sure < (SECOND_SURE if ink_weakest >= INK_SURE else SURE):
                 # The second model read a part another check vouches for otherwise (责阳 for 贵阳): its agreement
-                # on the rest counts, but only when sure of it. Taking it at an even chance let a blurred photo's
-                # 展海 for 辰海 through (calibration scans: both models read 展, the second 深圳 as 保圳).
+                # on the rest counts, but only when sure of it, as where it spells the name whole (SURE, or
+                # SECOND_SURE beside an ink reading sure of every glyph). Taking it at an even chance let a blurred
+                # photo's 展海 for 辰海 through (calibration scans: both models read 展, the second 深圳 as 保圳).
                 sure = None
             alike = lookalike(fixed, glyphs, vouched, photo=photo, ink=read[2 * k])
             # Both readings of the printer-ink view spell it, every glyph sure, none a look-alike's, and it is a whole
