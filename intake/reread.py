@@ -1043,13 +1043,14 @@ def propose_by_rate(inv: Invoice) -> list[str]:
     the read agree) and the 合计 row not closing: the tax or the total with tax was misread, and the one that is no
     VAT rate's tax of the amount is it; the figure amount + tax or total - amount would have been is proposed in its
     place (seed 8354: tax read 3.00 on 1395.58, the total 1577.01 is 13 % on top). Never accepted, like a missing total
-    proposed; the reviewer sees the crop of what was read."""
+    proposed; the reviewer sees the crop of what was read. Computed (and accepted) instead where the figure that fits
+    is a rate's tax to the cent and no 大写 words say another total."""
     from intake.validate import PROPOSED
 
     evidence = _evidence(inv)
     if evidence is None:
         return []
-    read, established = evidence[:2]
+    read, established, words = evidence[:3]
     a, t, s = established.get("total_amount"), read["total_tax"], read["amount_with_tax"]
     if a is None or t is None or s is None or a == 0 or a + t == s:
         return []
@@ -1061,7 +1062,17 @@ def propose_by_rate(inv: Invoice) -> list[str]:
     if tax_fits == difference_fits:
         return []  # both are some rate's tax, or neither: no telling which figure is off
     n, value = ("total_tax", s - a) if difference_fits else ("amount_with_tax", a + t)
+    tax = s - a if difference_fits else t
     old = inv.fields[n]
+    if _rate_of(a, tax) is not None and words in (None, a + tax):
+        # The figure that fits is a VAT rate's tax of the amount to the cent: its second source, as _evidence takes a
+        # total with tax read on an established amount (a misread figure is no rate's), and the other is computed from
+        # the two; not against words that say another total. Probe 8538, calibration photos 20073, 20180, 20202,
+        # 20217, 20221, 20277, 20298, 20308 and first runs 22886, 22986: the tax or the total with tax misread (a
+        # decimal point lost, 0.00 read off the 小写 label), the three held, every one right; now accepted.
+        inv.fields[n] = _computed(value, old.page, old.box)
+        log.info("%s: read %s, no rate's tax on %s; %s computed", n, old.value, a, inv.fields[n].value)
+        return [n]
     inv.fields[n] = FieldValue(value=f"{value:.2f}", source=Source.COMPUTED, raw_confidence=PROPOSED_CONFIDENCE,
                                box=old.box, page=old.page, support=[PROPOSED])
     log.info("%s: read %s, no rate's tax on %s; %s proposed", n, old.value, a, inv.fields[n].value)

@@ -335,10 +335,11 @@ def test_the_figure_that_is_no_rates_tax_is_the_one_proposed_when_the_amount_is_
     inv = ocr_invoice(values, qr=qr)
     assert propose_by_rate(inv) == ["total_tax"]
     assert (inv.get("total_tax"), inv.fields["total_tax"].source) == ("181.43", Source.COMPUTED)
-    # The tax is 13 % of the amount and the total is not amount + tax: the total is the figure proposed.
+    # The tax is 13 % of the amount and the total is not amount + tax: the total is the figure put right (computed,
+    # the tax being 13 % to the cent and the words cut, saying no total: below).
     inv = ocr_invoice({**values, "total_tax": "181.43", "amount_with_tax": "1517.01"}, qr=qr)
     assert propose_by_rate(inv) == ["amount_with_tax"]
-    assert (inv.get("amount_with_tax"), inv.fields["amount_with_tax"].support) == ("1577.01", ["from_difference"])
+    assert (inv.get("amount_with_tax"), inv.fields["amount_with_tax"].source) == ("1577.01", Source.COMPUTED)
     # Neither, or both, some rate's tax: no telling which figure is off.
     assert propose_by_rate(ocr_invoice({**values, "amount_with_tax": "1599.01"}, qr=qr)) == []
     assert propose_by_rate(ocr_invoice({**values, "total_tax": "83.73"}, qr=qr)) == []  # 6 %; the difference 13 %
@@ -348,7 +349,33 @@ def test_the_figure_that_is_no_rates_tax_is_the_one_proposed_when_the_amount_is_
     qr = "01,04,3700181330,75224553,24554.69,20180327,30328077334050429475,6752,"
     inv = ocr_invoice({"total_amount": "24554.69", "total_tax": "3192.13", "amount_with_tax": "27746.80"}, qr=qr)
     assert propose_by_rate(inv) == ["total_tax"]
-    assert (inv.get("total_tax"), inv.fields["total_tax"].support) == ("3192.11", ["from_difference"])
+    assert (inv.get("total_tax"), inv.fields["total_tax"].support) == ("3192.11", [])  # to the cent: computed, below
+
+
+def test_the_figure_that_is_a_rates_tax_to_the_cent_computes_the_misread_one():
+    """First run 22886 (photo): the amount on the QR, the tax 76.63 read (13 % of 589.47 to the cent), the total with
+    tax read 66610.00 (its decimal point lost), its words cut. The total is computed from the two and accepted, and the
+    tax with it; not where words say another total, nor where the tax fits a rate only within a rounding."""
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    qr = "01,04,3200191130,15233929,589.47,20210114,22161467783995039103,ABCD"
+    values = {"total_amount": "589.47", "total_tax": "76.63", "amount_with_tax": "66610.00", "amount_in_words": ""}
+    inv = ocr_invoice(values, qr=qr)
+    assert propose_by_rate(inv) == ["amount_with_tax"]
+    assert (inv.get("amount_with_tax"), inv.fields["amount_with_tax"].source) == ("666.10", Source.COMPUTED)
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert [inv.fields[n].status for n in ("total_amount", "total_tax", "amount_with_tax")] == ["accepted"] * 3
+    # Words that say another total: proposed only, never accepted.
+    inv = ocr_invoice({**values, "amount_in_words": "陆佰陆拾陆圆壹角伍分"}, qr=qr)
+    assert propose_by_rate(inv) == ["amount_with_tax"]
+    assert inv.fields["amount_with_tax"].support == ["from_difference"]
+    # A tax a cent off 13 %: within a rounding, not to the cent; proposed.
+    inv = ocr_invoice({**values, "total_tax": "76.64"}, qr=qr)
+    assert propose_by_rate(inv) == ["amount_with_tax"]
+    assert (inv.get("amount_with_tax"), inv.fields["amount_with_tax"].support) == ("666.11", ["from_difference"])
 
 
 def test_a_total_lost_and_the_amount_read_as_it_are_put_right_by_the_qr_and_the_words():
