@@ -1068,8 +1068,9 @@ def propose_by_rate(inv: Invoice) -> list[str]:
         # The figure that fits is a VAT rate's tax of the amount to the cent: its second source, as _evidence takes a
         # total with tax read on an established amount (a misread figure is no rate's), and the other is computed from
         # the two; not against words that say another total. Probe 8538, calibration photos 20073, 20180, 20202,
-        # 20217, 20221, 20277, 20298, 20308 and first runs 22886, 22986: the tax or the total with tax misread (a
-        # decimal point lost, 0.00 read off the 小写 label), the three held, every one right; now accepted.
+        # 20217, 20277, 20308 and first runs 22886, 22986: the tax or the total with tax misread (a decimal point
+        # lost, 0.00 read off the 小写 label), the three held, every one right; now accepted. Not 20221 or 20298: their
+        # words, cut after 圆零, say 1428.00 for 1428.07.
         inv.fields[n] = _computed(value, old.page, old.box)
         log.info("%s: read %s, no rate's tax on %s; %s computed", n, old.value, a, inv.fields[n].value)
         return [n]
