@@ -596,6 +596,16 @@ def test_城_is_a_glyph_the_recognizer_makes_of_诚():
     assert not lookalike(name, glyphs(name, {4: (("域", 0.002),)}, prob=0.99))
 
 
+def test_王_is_a_glyph_the_recognizer_makes_of_工_struck_through_by_a_rule():
+    """First run 23251 (an image PDF): the seller's 工业园分公司 printed onto its block's top rule, read 王业园 by every
+    reading at 0.97 or more, accepted at 0.99; the second model gave 工 0.008 at the glyph."""
+    from intake.names import lookalike
+
+    name = "苏州市瑞信商贸有限公司王业园分公司"
+    assert lookalike(name, glyphs(name, {11: (("工", 0.008),)}, prob=0.987))
+    assert not lookalike(name, glyphs(name, {11: (("玉", 0.003),)}, prob=0.999))
+
+
 def test_a_place_spelling_城_is_no_look_alike_doubt():
     """Places spell 城 and never 诚 (东城分公司, 南城街道): a branch's place with it is not doubted for it, on a photo
     either, where a reading that does not spell the name doubts its look-alike glyphs (the probe's 东城分公司 names,
