@@ -1061,8 +1061,8 @@ def propose_by_rate(inv: Invoice) -> list[str]:
         tax_fits, difference_fits = _fits_a_rate(a, t, exact=True), _fits_a_rate(a, s - a, exact=True)
     if tax_fits == difference_fits:
         return []  # both are some rate's tax, or neither: no telling which figure is off
-    n, value = ("total_tax", s - a) if difference_fits else ("amount_with_tax", a + t)
     tax = s - a if difference_fits else t
+    n, value = ("total_tax", tax) if difference_fits else ("amount_with_tax", a + tax)
     old = inv.fields[n]
     if _rate_of(a, tax) is not None and words in (None, a + tax):
         # The figure that fits is a VAT rate's tax of the amount to the cent: its second source, as _evidence takes a
@@ -1070,7 +1070,7 @@ def propose_by_rate(inv: Invoice) -> list[str]:
         # the two; not against words that say another total. Probe 8538, calibration photos 20073, 20180, 20202,
         # 20217, 20277, 20308 and first runs 22886, 22986: the tax or the total with tax misread (a decimal point
         # lost, 0.00 read off the 小写 label), the three held, every one right; now accepted. Not 20221 or 20298: their
-        # words, cut after 圆零, say 1428.00 for 1428.07.
+        # words, cut, say another total (20298: 壹仟肆佰贰拾捌圆零, 1428.00 for 1428.07).
         inv.fields[n] = _computed(value, old.page, old.box)
         log.info("%s: read %s, no rate's tax on %s; %s computed", n, old.value, a, inv.fields[n].value)
         return [n]
