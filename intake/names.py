@@ -487,10 +487,9 @@ def unlike_part(value: str) -> frozenset[int]:
     return frozenset(free)
 
 
-def has_lookalike_glyph(value: str, vouched: frozenset[int] = frozenset()) -> bool:
-    """Whether `value` holds a look-alike glyph (LOOKALIKES) outside `vouched` and the positions where one is no doubt
-    (`unlike_part`)."""
-    free = vouched | unlike_part(value)
+def has_lookalike_glyph(value: str, free: frozenset[int]) -> bool:
+    """Whether `value` holds a look-alike glyph (LOOKALIKES) outside the positions `free` (those where one is no doubt:
+    `unlike_part`, and any another check vouches for)."""
     return any(ch in LOOKALIKES for k, ch in enumerate(value) if k not in free)
 
 
@@ -822,7 +821,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 inv.fields[name_field].back(FACT)
             named = inv.fields[name_field]
             if (name_field == "seller_name" and named.value and page.processed_image is not None
-                    and not has_lookalike_glyph(named.value)
+                    and not has_lookalike_glyph(named.value, unlike_part(named.value))
                     and not _sure_without_seal(named, settings)):
                 # The seller's seal: the page as printed, seal kept (intake.seal). Not for a name with a glyph the
                 # recognizer makes of a look-alike: the same recognizer reads the seal (晶 as 品 there too).
