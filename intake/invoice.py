@@ -128,6 +128,9 @@ class FieldValue:
     # Facts that raise trust, set by validation: e.g. "qr_agrees", "checksum_ok", "sum_ok".
     support: list[str] = field(default_factory=list)
     found: bool = True
+    # The second look's readings of the same box, one per variant crop (intake.reread), for the checks that count
+    # how many readings spell the value (intake.names); empty where there was no second look.
+    readings: list[str] = field(default_factory=list)
 
     def flag(self, reason: str) -> None:
         if reason not in self.reasons:

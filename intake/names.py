@@ -42,6 +42,10 @@ AGREE = "glyphs_agree"
 SURE = 0.95
 # The seller's name read from the rim of the 发票专用章 (intake.seal), glyph for glyph the same.
 SEAL = "seal_agrees"
+# The name spelled the same by every reading but one of the five: the page's line and the second look's two variant
+# crops of the page (intake.reread), the ink reading and the second model of the printer-ink view; both models among
+# them, no glyph a look-alike's, a whole name whose place is its tax id's and no near-miss of an industry term.
+READINGS = "readings_agree"
 # The ink reading (the set's recognizer on the printer-ink view) with a glyph below an even chance is unsure: it
 # doubts the name and replaces nothing.
 DOUBT = 0.5
@@ -698,6 +702,12 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
       (`allows`), the name is whole, its place its tax id's, no glyph a look-alike's in either reading and its
       industry term no misread of one (`near_term`): calibration photos 20000-20319, 18 right names gained, none
       wrong.
+    - Every reading but one spelling it, both models among them, earns `readings_agree` (READINGS): the page as
+      printed is read three times (the line; the second look's two variant crops, intake.reread) and the printer-ink
+      view twice, so a misreading would have to recur across two views and two models. Not for a name with a
+      look-alike glyph (every wrong name so read was one: 展, 品, 字), a misread place, a fragment or a near-miss of an
+      industry term. It accepts names the block's top rule strikes through, where one variant or the second model
+      doubts a glyph the rule crosses (first run 23840-24159: 23955's 晶远, one variant 晶选).
     - The parts of the name another check vouches for (the place its tax id's division names, the legal ending) need
       not be sure in either reading: the weakest glyphs above are the rest's (the second model's 市 at 0.70 in 重庆市
       does not doubt 天信). A half-width bracket and its full-width twin are one glyph (`folded`), and 品 in 食品, which
@@ -783,6 +793,13 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                            and not is_fragment(fixed, places) and is_whole(fixed) and not near_term(fixed)
                            and allows(glyphs, fixed, closed)
                            and not lookalike(fixed, glyphs, vouched, photo=True, ink=read[2 * k]))
+            # Or every reading but one spells it, both models among them: of the page as printed, the line and the
+            # second look's two variants (intake.reread), and of the printer-ink view, the ink reading and the second
+            # model. Two views, two models: a misreading would have to recur across them (READINGS).
+            readings_agree = (not ink_sure and not lines_agree and ink == fixed == second and len(fv.readings) >= 2
+                              and sum(r != fixed for r in (fv.value, *fv.readings)) <= 1 and place_ok
+                              and not is_fragment(fixed, places) and is_whole(fixed) and not near_term(fixed)
+                              and not has_lookalike_glyph(fixed, vouched | unlike_part(fixed)))
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s: weighed %s", name_field, json.dumps({
                     "fixed": fixed, "line": fv.value, "line_conf": round(fv.raw_confidence, 4), "ink": ink,
@@ -790,9 +807,13 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                     "alike_photo": lookalike(fixed, glyphs, vouched, photo=True, ink=read[2 * k]), "photo": photo,
                     "place_ok": place_ok, "whole": is_whole(fixed), "fragment": is_fragment(fixed, places),
                     "near_term": near_term(fixed), "allows": allows(glyphs, fixed, closed), "support": fv.support,
-                    "ink_sure": ink_sure, "lines_agree": lines_agree}, ensure_ascii=False))
+                    "ink_sure": ink_sure, "lines_agree": lines_agree, "readings": fv.readings,
+                    "readings_agree": readings_agree}, ensure_ascii=False))
             if fixed == fv.value:
-                if lines_agree:
+                if readings_agree:
+                    log.debug("%s: %s spelled so by the line, the ink reading and the second model", name_field, fixed)
+                    fv.back(READINGS)
+                elif lines_agree:
                     log.debug("%s: %s read alike by the line and the ink, the second model allowing it", name_field, fixed)
                     fv.raw_confidence = max(fv.raw_confidence, ink_weakest)
                     fv.back(AGREE)
@@ -816,7 +837,8 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                 inv.fields[name_field] = FieldValue(
                     value=fixed, source=Source.OCR, box=fv.box, page=fv.page,
                     raw_confidence=ink_weakest if taken else fv.raw_confidence * CORRECTED_FACTOR,
-                    support=[s for s in fv.support if s != "reread_agrees"] + ([AGREE] if taken else []))
+                    support=[s for s in fv.support if s != "reread_agrees"] + ([AGREE] if taken else [])
+                    + ([READINGS] if readings_agree else []))
             if place_ok:
                 inv.fields[name_field].back(FACT)
             named = inv.fields[name_field]

@@ -126,7 +126,7 @@ def _check_name(invoice: Invoice, name_field: str, tax_id: str, registered: str)
     if near(fv.value, registered):
         invoice.fields[name_field] = FieldValue(
             value=registered, source=Source.OCR, raw_confidence=fv.raw_confidence * PROPOSED_FACTOR, box=fv.box,
-            page=fv.page, reasons=[PROPOSED], support=[s for s in fv.support if s not in ("reread_agrees", "glyphs_agree", "seal_agrees")])
+            page=fv.page, reasons=[PROPOSED], support=[s for s in fv.support if s not in ("reread_agrees", "glyphs_agree", "readings_agree", "seal_agrees")])
         return [f"{name_field}: the scan read {fv.value!r}; the register knows {tax_id} as {registered!r} (proposed)"]
     fv.flag(MISMATCH)
     return [f"{name_field}: the scan read {fv.value!r}; the register knows {tax_id} as {registered!r}"]

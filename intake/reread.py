@@ -645,6 +645,7 @@ def _judge(inv: Invoice, targets: dict[str, list[int]], readings: list[Invoice |
     for name in targets:
         fv = inv.fields[name]
         values = [r.fields[name].value if r is not None else "" for r in readings]
+        fv.readings = values
         if name in DOUBT_ONLY:
             if any(v and v != fv.value for v in values):
                 fv.raw_confidence *= DISAGREE_FACTOR

@@ -126,6 +126,13 @@ MISS: dict[str, float] = {
     # scans: 0 of 5 wrong seller names earned it, 76 of 235 right ones did. Reasoned, not fitted (too few wrong names
     # to measure): 0.05, which accepts a seller name the seal spells whatever its recognizer's score.
     "seal_agrees": 0.05,
+    # Every reading of the name but one spells it, both models among them (intake.names.READINGS): the page as printed
+    # read three times (the line and two variant crops) and the printer-ink view twice (the set's two models), so a
+    # misreading would have to recur across two views and two models. Names with a look-alike glyph, a misread place, a
+    # near-miss industry term or a cut-off piece never earn it: those are the misreadings that do recur (probe,
+    # calibration photos, first runs: see docs/scan-figures.md, stop 37). Same box, so it does not multiply with the
+    # other same-box facts; 0.05, like the seal's, accepts the name whatever the line's score.
+    "readings_agree": 0.05,
 }
 
 # Overconfidence of the recognizer per field class: digits and short tokens, long CJK text.
@@ -230,7 +237,7 @@ def score(invoice: Invoice, settings: Settings, rules: Rules = DEFAULT_RULES) ->
 
 # Facts that come from reading the same box again with the same recognizer: a box that cut the value, or a glyph
 # the recognizer confuses in that font, repeats in every reading. One piece of evidence, counted once (its strongest).
-SAME_BOX = frozenset({"reread_agrees", "glyphs_agree"})
+SAME_BOX = frozenset({"reread_agrees", "glyphs_agree", "readings_agree"})
 
 
 def ocr_confidence(raw: float, support: list[str], rule: FieldRule, miss: Mapping[str, float]) -> float:

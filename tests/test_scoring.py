@@ -299,6 +299,11 @@ def test_readings_of_the_same_box_count_once():
     both = ocr_confidence(0.45, ["reread_agrees", "glyphs_agree", "format_ok"], rule, MISS)
     assert both == pytest.approx(ocr_confidence(0.45, ["glyphs_agree", "format_ok"], rule, MISS))
     assert both < 0.95
+    # Every reading but one spelling the name (intake.names.READINGS) accepts it whatever the line's score, and is of
+    # the same box too: it does not multiply with the others.
+    agreed = ocr_confidence(0.45, ["readings_agree", "glyphs_agree", "reread_agrees", "format_ok"], rule, MISS)
+    assert agreed == pytest.approx(ocr_confidence(0.45, ["readings_agree", "format_ok"], rule, MISS))
+    assert agreed >= 0.95 > ocr_confidence(0.45, ["glyphs_agree", "format_ok"], rule, MISS)
     # Independent facts still multiply: a QR or a checksum is not a reading of the same box.
     assert ocr_confidence(0.9, ["reread_agrees", "checksum_ok"], FIELD_RULES["seller_tax_id"], MISS) == pytest.approx(1 - 1.0 * 0.4 * 0.04)
 
