@@ -790,3 +790,30 @@ def test_a_look_alike_every_reading_spells_earns_no_agreement(tmp_path: Path, se
     fv = inv.fields[field]
     assert fv.value != truth[field] and fv.status == "needs_review"
     assert "readings_agree" not in fv.support
+
+
+def test_a_look_alike_glyph_every_variant_of_the_page_reads_as_its_partner_is_the_partner():
+    """First run 24095: 重庆市大云 in the line, the ink reading and the second model, 天云 in both variant crops of the
+    page (intake.reread): held as 天云."""
+    from intake.names import industry_part, partner_in_readings
+
+    name = "重庆市大云酒店管理集团有限公司"
+    assert partner_in_readings(name, ["重庆市天云酒店管理集团有限公司"] * 2) == "重庆市天云酒店管理集团有限公司"
+    # One variant reading it so is not enough; nor a variant that reads another glyph elsewhere too, nor one read short.
+    assert partner_in_readings(name, ["重庆市天云酒店管理集团有限公司", name]) == name
+    assert partner_in_readings(name, ["重庆市天云酒店管理集团有限公司", "重庆市天去酒店管理集团有限公司"]) == name
+    assert partner_in_readings(name, ["重庆市天云酒店管理集团有限公司", "重庆市天云酒店管理集团有限公"]) == name
+    assert partner_in_readings(name, []) == name
+    # The partner read where the name has no look-alike (天 read 大 stays 天), or in a part a lexicon spells, changes nothing.
+    right = "重庆市天云酒店管理集团有限公司"
+    assert partner_in_readings(right, [name, name]) == right
+    food = "东莞市捷品隆食品有限公司"
+    assert partner_in_readings(food, ["东莞市捷品隆食晶有限公司"] * 2, industry_part(food)) == food
+    assert partner_in_readings(food, ["东莞市捷晶隆食品有限公司"] * 2, industry_part(food)) == "东莞市捷晶隆食品有限公司"
+
+
+@pytest.mark.slow
+def test_first_run_24095s_天_read_as_大_is_held_as_the_variants_read_it(tmp_path: Path):
+    inv, truth = _read_generated(tmp_path, 24095, "image_pdf")
+    fv = inv.fields["buyer_name"]
+    assert (fv.value, fv.status) == (truth["buyer_name"], "needs_review")
