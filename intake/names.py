@@ -723,7 +723,8 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
       wrong.
     - Every reading but one spelling it, both models among them, earns `readings_agree` (READINGS): the page as
       printed is read three times (the line; the second look's two variant crops, intake.reread) and the printer-ink
-      view twice, so a misreading would have to recur across two views and two models. Not for a name with a
+      view twice, so a misreading would have to recur across two views and two models. On a phone photo every reading
+      must, and the second model be undoubting (>= DOUBT at every glyph outside the vouched parts). Not for a name with a
       look-alike glyph (every wrong name so read was one: 展, 品, 字), a misread place, a fragment or a near-miss of an
       industry term. It accepts names the block's top rule strikes through, where one variant or the second model
       doubts a glyph the rule crosses (first run 23840-24159: 23955's 晶远, one variant 晶选).
@@ -814,9 +815,13 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                            and not lookalike(fixed, glyphs, vouched, photo=True, ink=read[2 * k]))
             # Or every reading but one spells it, both models among them: of the page as printed, the line and the
             # second look's two variants (intake.reread), and of the printer-ink view, the ink reading and the second
-            # model. Two views, two models: a misreading would have to recur across them (READINGS).
+            # model. Two views, two models: a misreading would have to recur across them (READINGS). On a phone photo
+            # every reading, the second model undoubting: there the set's recognizer makes 聚 of a small 景 in most
+            # of its readings, and the second model did too (first run 21502, one variant read 景).
+            dissent = sum(r != fixed for r in (fv.value, *fv.readings))
             readings_agree = (not ink_sure and not lines_agree and ink == fixed == second and len(fv.readings) >= 2
-                              and sum(r != fixed for r in (fv.value, *fv.readings)) <= 1 and place_ok
+                              and (dissent == 0 and sure is not None and sure >= DOUBT if photo else dissent <= 1)
+                              and place_ok
                               and not is_fragment(fixed, places) and is_whole(fixed) and not near_term(fixed)
                               and not has_lookalike_glyph(fixed, vouched | unlike_part(fixed)))
             if log.isEnabledFor(logging.DEBUG):
