@@ -504,7 +504,9 @@ DRAWER_WIDER_SCORE = 0.9
 # too two rare surnames the recognizer makes of common ones: 乌 for 马 (first run 14172: 乌艳芳 for 马艳芳, accepted at
 # 0.98) and 土 for 王 (first run 12880-13199: 土燕 for 王燕, accepted). And 车 for 军 (first run 15775: 周婷车 for 周婷军,
 # accepted): a surname, rare, and hardly a given name; in 1,120 probe and first-run scans the one 车 read was that one.
-DRAWER_LOOKALIKES = frozenset("字乌土车")
+# And 男, the foot of 勇 whose head was lost (first run 24422: 王华男 for 王华勇, printed up against the table's bottom
+# rule on a phone photo, accepted at 0.96): a given name's glyph too (胜男), but a drawer held costs no invoice.
+DRAWER_LOOKALIKES = frozenset("字乌土车男")
 
 
 def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:

@@ -82,6 +82,11 @@ reading (v6 on two views) spelling a whole name alike, both >= 0.9, where v5 rea
 glyph weight (>= 0.01) wherever it differs, earn it as well (intake.names.LINE_AGREE): calibration photos
 20000-20319, 18 right names, no wrong one (the 16 wrong names read alike were look-alikes, misread places and one
 industry term misread, each kept out).
+`readings_agree` (intake.names.READINGS): every reading of the name but one spells it, the second model
+among them (on a phone photo every reading, the second model undoubting): the page's line, the second look's
+two variant crops, the ink reading and the second model. On the probe, the calibration photos and first runs
+22880 and 23840 (2,880 names), 24 right names gained it and no wrong one; the 12 wrong names read so were
+look-alikes (展, 品, 字, 大, 城) or a fragment, which never earn it.
 `party_known`: the name equals the one the
 known-parties register holds for the invoice's accepted tax id; the register learns from text
 layers, approvals and imports, never from a scan, so a misreading cannot confirm itself. What

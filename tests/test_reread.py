@@ -582,9 +582,10 @@ def test_a_drawer_whose_box_stops_at_a_glyph_is_read_again_wider_or_left_for_rev
     mend_cut_drawers([head], settings)
     assert (head[0].fields["drawer"].value, head[0].fields["drawer"].reasons) == ("王芳", [])
     # 字 is what the recognizer makes of 宇, and given names hardly hold it: its score halved (to review); not 宇's.
-    # So are 乌 and 土, rare surnames it makes of 马 and 王 (first runs 14172, 12880-13199), and 车 for 军 (15775).
+    # So are 乌 and 土, rare surnames it makes of 马 and 王 (first runs 14172, 12880-13199), 车 for 军 (15775) and 男,
+    # the foot of a 勇 whose head a rule took (24422).
     for name, raw in (("朱字", 0.495), ("朱宇", 0.99), ("乌艳", 0.495), ("马艳", 0.99), ("土燕", 0.495),
-                      ("周婷车", 0.495), ("周婷军", 0.99)):
+                      ("周婷车", 0.495), ("周婷军", 0.99), ("王华男", 0.495), ("王华勇", 0.99)):
         looked = drawer_at(name, (100, 42, 196, 78))
         mend_cut_drawers([looked], settings)
         assert looked[0].fields["drawer"].raw_confidence == pytest.approx(raw)
@@ -634,6 +635,7 @@ def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_
     (11112, "paper_special", "drawer"),  # 谢 for 谢芳敏, the rest under the seal's whitened edge, accepted
     (14172, "paper_special", "drawer"),  # 乌艳芳 for 马艳芳, accepted at 0.98
     (15775, "image_pdf", "drawer"),  # 周婷车 for 周婷军, accepted
+    (24422, "phone_photo", "drawer"),  # 王华男 for 王华勇, 勇's head on the table's bottom rule, accepted at 0.96
     (17852, "paper_special", "drawer"),  # 刘平 for 刘平燕, 燕 under the seal's edge a little past the box, accepted
     (15790, "phone_photo", "machine_number"),  # only 编号： of its label read, the number not: accepted empty
     (17326, "phone_photo", "machine_number"),  # label and number faint; the band's detection at 2x found nothing
