@@ -862,7 +862,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                     value=fixed, source=Source.OCR, box=fv.box, page=fv.page,
                     raw_confidence=ink_weakest if taken else fv.raw_confidence * CORRECTED_FACTOR,
                     support=[s for s in fv.support if s != "reread_agrees"] + ([AGREE] if taken else [])
-                    + ([READINGS] if readings_agree else []))
+                    + ([READINGS] if readings_agree and not disputes(fv, fixed, vouched) else []))
             if place_ok:
                 inv.fields[name_field].back(FACT)
             named = inv.fields[name_field]
