@@ -84,7 +84,8 @@ def test_a_seller_name_read_from_the_box_is_backed_by_the_seal(tmp_path, monkeyp
 
     Since the second model's agreement counts from 0.8 where the ink reading is sure (names.SECOND_SURE), this name
     is accepted without its seal, as is every seller name of the 240 calibration scans the seal spells: the test puts
-    the bar back at names.SURE to keep the readings short, and checks what the seal adds."""
+    the bar back at names.SURE to keep the readings short, and checks what the seal adds. Every reading but one
+    spelling it (names.READINGS) accepts it as well now: the test renames that fact to one scoring gives no weight."""
     import json
 
     from intake import names
@@ -92,6 +93,7 @@ def test_a_seller_name_read_from_the_box_is_backed_by_the_seal(tmp_path, monkeyp
     from samples.generate import generate
 
     monkeypatch.setattr(names, "SECOND_SURE", names.SURE)
+    monkeypatch.setattr(names, "READINGS", "readings_agree_unweighed")
     case = generate(5360, "paper_special", tmp_path)
     truth = json.loads(case.path.with_name("paper_special_5360.truth.json").read_text(encoding="utf-8"))
     (inv,) = extract_file(case.path, load_settings(env={}, data_dir=tmp_path)).invoices
