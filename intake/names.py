@@ -724,10 +724,11 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
     - Every reading but one spelling it, both models among them, earns `readings_agree` (READINGS): the page as
       printed is read three times (the line; the second look's two variant crops, intake.reread) and the printer-ink
       view twice, so a misreading would have to recur across two views and two models. On a phone photo every reading
-      must, and the second model be undoubting (>= DOUBT at every glyph outside the vouched parts). Not for a name with a
-      look-alike glyph (every wrong name so read was one: 展, 品, 字), a misread place, a fragment or a near-miss of an
-      industry term. It accepts names the block's top rule strikes through, where one variant or the second model
-      doubts a glyph the rule crosses (first run 23840-24159: 23955's 晶远, one variant 晶选).
+      must, and the second model be undoubting (>= DOUBT at every glyph outside the vouched parts). Not for a name
+      with a look-alike glyph (every wrong name so read but a fragment was one: 展, 品, 字, 大, 城), a misread place,
+      a fragment or a near-miss of an industry term. It accepts names the block's top rule strikes through, where one
+      variant or the second model doubts a glyph the rule crosses (first run 23840-24159: 23955's 晶远, one variant
+      晶选).
     - The parts of the name another check vouches for (the place its tax id's division names, the legal ending) need
       not be sure in either reading: the weakest glyphs above are the rest's (the second model's 市 at 0.70 in 重庆市
       does not doubt 天信). A half-width bracket and its full-width twin are one glyph (`folded`), and 品 in 食品, which
