@@ -821,7 +821,7 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             # of its readings, and the second model did too (first run 21502, one variant read 景).
             dissent = sum(r != fixed for r in (fv.value, *fv.readings))
             readings_agree = (not ink_sure and not lines_agree and ink == fixed == second and len(fv.readings) >= 2
-                              and (dissent == 0 and sure is not None and sure >= DOUBT if photo else dissent <= 1)
+                              and ((dissent == 0 and sure is not None and sure >= DOUBT) if photo else dissent <= 1)
                               and place_ok
                               and not is_fragment(fixed, places) and is_whole(fixed) and not near_term(fixed)
                               and not has_lookalike_glyph(fixed, vouched | unlike_part(fixed)))
@@ -857,13 +857,15 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                          name_field, fv.value, fixed)
                 # The line read something else: its score is not this value's. When both ink readings are sure of
                 # it, the ink reading's weakest glyph is; otherwise the line's, halved (to review). So too where the
-                # line, undoubted, read otherwise a glyph nothing vouches for (`disputes`).
+                # line, undoubted, read otherwise a glyph nothing vouches for (`disputes`). A line that every other
+                # reading spells otherwise (READINGS) was halved by the two variants it disagrees with: it disputes
+                # nothing.
                 taken = ink_sure and not disputes(fv, fixed, vouched)
                 inv.fields[name_field] = FieldValue(
                     value=fixed, source=Source.OCR, box=fv.box, page=fv.page,
                     raw_confidence=ink_weakest if taken else fv.raw_confidence * CORRECTED_FACTOR,
                     support=[s for s in fv.support if s != "reread_agrees"] + ([AGREE] if taken else [])
-                    + ([READINGS] if readings_agree and not disputes(fv, fixed, vouched) else []))
+                    + ([READINGS] if readings_agree else []))
             if place_ok:
                 inv.fields[name_field].back(FACT)
             named = inv.fields[name_field]
