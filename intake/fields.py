@@ -23,6 +23,8 @@ _COLON = r"\s*[:：]?"
 # The 号 ending 纳税人识别号, or what a scan makes of it: another glyph, or a digit and a dot (first run 19278: 纳税人识别5·,
 # the seller's tax id not found). A digit alone is not taken: the tax id itself may follow a label whose 号 was lost.
 _TAX_LABEL_END = r"\s*(?:号|[^\s\dA-Za-z:：]|\d[·.．,，、])?"
+# The 小写 label with its 写 read as a sign that is no glyph, between both brackets: (小4).
+_SMALL_MISREAD = r"[（(]\s*小\s*[^\s\u4e00-\u9fff¥￥]\s*[)）]"
 
 LABELS = {
     "invoice_code": label(spaced("发票代码") + _COLON, "发"),
@@ -45,7 +47,9 @@ LABELS = {
     "total": label(spaced("合计") + r"|^合$", "合"),
     # 价, any glyph for 税 (first runs 14614 and 15214, phone photos: 价视合计, 价科合计; the words row's only anchor), 合计.
     "words": label(r"价\s*[\u4e00-\u9fff]\s*合\s*计\s*[（(]?\s*(?:" + spaced("大写") + r")?\s*[)）]?", "价"),
-    "figures": label(r"[（(]?\s*" + spaced("小写") + r"\s*[)）]?", "（(小"),
+    # Or 小 and one sign not a glyph between brackets: its 写 misread (first run 25083, an image PDF: (小4)¥725.17, the
+    # 4 then taken for the total with tax and the figure for the 合计 amount). Not a glyph: an item's (小号) is no label.
+    "figures": label(r"[（(]?\s*" + spaced("小写") + r"\s*[)）]?|" + _SMALL_MISREAD, "（(小"),
     "drawer": label(spaced("开票人") + _COLON, "开"),
     "remarks": label(r"备\s*注?", "备"),
     "subtotal": label(r"(?:小\s*计|总\s*计)", "小总"),
@@ -65,7 +69,7 @@ SIGNATURE_LABELS = re.compile(r"(?:[:：]?(?:开票人|收款人|复核人?|销�
 
 _CAPITAL = re.compile(r"(?:[（(]\s*负数\s*[)）]|负)?[零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正]{2,}")
 # The 小写 label of the 价税合计 figure.
-_SMALL_FIGURES_LABEL = re.compile(r"[（(]?小\s*写")
+_SMALL_FIGURES_LABEL = re.compile(r"[（(]?小\s*写|" + _SMALL_MISREAD)
 # A capital amount standing alone (the words row whose label OCR lost): ends in a unit, at least four glyphs.
 _CAPITAL_ALONE = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{2,}[圆元][零壹贰叁肆伍陆柒捌玖角分整正]*$")
 _MONEY = re.compile(r"[-−]?\s*[¥￥]?\s*[-−]?\d[\d,]*(?:\.\d*)?|\*{3}")
@@ -471,12 +475,16 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
     hits = [h for h in layout.find(LABELS["total"], max_gap=16.0) if h.y1 <= words.y1 and (columns is None or h.y0 > columns.y1)]
     # Not the 价税合计 figure: on a small photo its row, set up by the print offset, can reach the 合计 label's row.
     # Nor a figure on the 小写 label's line, right of it: the label's (first run 12290: a tilted photo's ¥8613.80 in
-    # the 合计 row, taken for the tax, the total with tax then not found).
+    # the 合计 row, taken for the tax, the total with tax then not found). Unless it lies nearer the 合计 label's row
+    # than the 小写 label's (first run 25043, an image PDF: the 合计 amount set down by the print offset 24 px under
+    # the 合计 label's centre, 28 over the 小写 label's, dropped; its 7.44 tax then taken for the amount and the ¥82.66
+    # for the total with tax).
     small = layout.find(LABELS["figures"])
 
-    def in_row(pieces: list[Piece]) -> list[Piece]:
+    def in_row(pieces: list[Piece], row_cy: float | None = None) -> list[Piece]:
         return [p for p in pieces if not _SMALL_FIGURES_LABEL.search(p.text) and not any(
-            p.x0 > s.x0 and abs(p.cy - s.cy) < 0.6 * s.height for s in small)]
+            p.x0 > s.x0 and abs(p.cy - s.cy) < 0.6 * s.height
+            and (row_cy is None or abs(p.cy - s.cy) <= abs(p.cy - row_cy)) for s in small)]
 
     if not hits:
         # The label unread, 合 and 计 both (first run 19468, a paper 专票): two figures printed with the yen sign on
@@ -490,7 +498,7 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
             return make("", []), make("", [])
     else:
         hit = max(hits, key=lambda h: h.y0)
-        tail = in_row(hit.tail)
+        tail = in_row(hit.tail, hit.cy)
         tokens = _money_tokens(tail)
         if len(tokens) == 1 and tokens[0][0].strip() != "***":
             # Print offset sets the figures lower than the label: the label's row reaches the amount but not the tax

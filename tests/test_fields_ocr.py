@@ -631,6 +631,53 @@ def test_the_合计_tax_set_lower_than_the_labels_row_is_read_beside_the_amount(
     assert "from_difference" not in f["total_tax"].support
 
 
+def test_the_小写_label_with_its_写_misread_is_still_the_label():
+    """First run 25083 (an image PDF): (小写) read (小4) and run into its figure; the 4 was taken for the total with
+    tax and the figure for the 合计 amount, the 合计 figures above on the unread 计's row then lost."""
+    from intake.fields import read_page
+
+    lines = _BODY[:9] + [
+        ("¥641.74", (1302, 704, 1410, 738), 0.998),
+        ("¥83.43", (1627, 704, 1722, 740), 0.995),
+        ("合", (309, 718, 347, 756), 0.944),
+        ("(小4)¥725.17", (1270, 740, 1466, 815), 0.942),
+        ("柒佰贰拾伍圆壹角柒分", (619, 760, 880, 789), 0.998),
+        ("价税合计（大写）", (262, 770, 449, 807), 0.997),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert [f[n].value for n in ("total_amount", "total_tax", "amount_with_tax")] == ["641.74", "83.43", "725.17"]
+
+
+@pytest.mark.parametrize("text", ["(小号)¥725.17", "（小型）¥725.17"])
+def test_a_bracketed_glyph_after_小_is_no_小写_label(text):
+    """Only a sign that is no glyph stands for a misread 写: an item's (小号) is not the label."""
+    from intake.fields import LABELS, _SMALL_FIGURES_LABEL
+    from intake.layout import Layout
+    from intake.pages import TextLine
+
+    assert not _SMALL_FIGURES_LABEL.search(text)
+    assert not Layout([TextLine(text, 0, 0, 200, 30, 0.99)]).find(LABELS["figures"])
+
+
+def test_a_合计_figure_set_down_nearer_its_row_than_the_小写_labels_is_the_合计_rows():
+    """First run 25043 (an image PDF): the 合计 amount set down 24 px under the 合计 label's centre and 28 px over
+    the tall (小写) label's was taken for that label's figure; its tax was then read as the amount and the ¥82.66 as
+    the total with tax."""
+    from intake.fields import read_page
+
+    lines = _BODY[:9] + [
+        ("合计", (305, 714, 420, 756), 0.999),
+        ("¥82.66", (1336, 740, 1430, 779), 0.956),
+        ("￥7.44", (1655, 740, 1739, 777), 0.841),
+        ("(小写)", (1274, 764, 1360, 810), 1.0),
+        ("价税合计（六写）", (264, 768, 447, 805), 0.919),
+        ("¥90.10", (1361, 784, 1466, 828), 0.984),
+        ("玖拾圆壹角", (632, 789, 770, 825), 0.906),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert [f[n].value for n in ("total_amount", "total_tax", "amount_with_tax")] == ["82.66", "7.44", "90.10"]
+
+
 @pytest.mark.slow
 def test_a_phone_photo_with_a_neighbouring_paper_is_read_from_the_invoice_alone(tmp_path):
     """Generated phone photo 5062: the neighbouring paper lies against the invoice. Cut out by its own edges, the
