@@ -114,6 +114,16 @@ def as_printed(text: str, amount: Decimal) -> bool:
                for zero in (False, True) for zheng in (False, True))
 
 
+def cut_from(text: str, amount: Decimal) -> bool:
+    """Whether the words are the tail of a way `amount` is written, its head lost (a photo's edge, the detector
+    stopping short: 贰角贰分 read of 捌拾玖圆贰角贰分). Such words neither say `amount` nor another."""
+    t = _bare(text)[1].replace("正", "整")
+    value = abs(Decimal(amount))
+    return bool(t) and any(len(t) < len(w) and w.endswith(t)
+                           for w in (amount_to_words(value, zero_before_jiao=zero, zheng_after_jiao=zheng)
+                                     for zero in (False, True) for zheng in (False, True)))
+
+
 def unconfused(text: str) -> str:
     """`text` with the glyphs above put back to the capital numerals they stand for (渠 read for 柒: first run 15898)."""
     return text.translate(_CONFUSIONS)

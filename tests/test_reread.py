@@ -295,6 +295,46 @@ def test_the_words_stand_for_a_total_figure_lost_or_cut_when_they_are_the_qr_amo
     assert inv.fields["total_tax"].source != Source.COMPUTED or inv.fields["total_tax"].support == ["from_difference"]
 
 
+def test_words_whose_head_was_lost_do_not_hold_back_a_total_that_is_the_qr_amount_plus_a_rates_tax():
+    # First run 24810 (a phone photo): the amount from the QR (78.96), the tax not read, the total 89.22 read, its
+    # words cut to 贰角贰分, the tail of 捌拾玖圆贰角贰分. 89.22 is 78.96 at 13 % to the cent: the tax is computed.
+    qr = "01,01,3300233530,63122524,78.96,20240815,,7313,"
+    inv = ocr_invoice({"total_amount": "78.96", "amount_with_tax": "89.22", "amount_in_words": "贰角贰分"}, qr=qr)
+    inv.fields["total_amount"].source = Source.QR
+    assert repair_totals(inv) == ["total_tax"]
+    assert (inv.get("total_tax"), inv.fields["total_tax"].source) == ("10.26", Source.COMPUTED)
+    # Words that are no tail of the total's (贰角叁分) say another total: the tax is only proposed.
+    inv = ocr_invoice({"total_amount": "78.96", "amount_with_tax": "89.22", "amount_in_words": "贰角叁分"}, qr=qr)
+    inv.fields["total_amount"].source = Source.QR
+    assert repair_totals(inv) == ["total_tax"]
+    assert inv.fields["total_tax"].support == ["from_difference"]
+
+
+def test_an_amount_not_read_is_computed_when_the_tax_read_is_a_rates_tax_of_the_total_less_it():
+    # First run 25012 (a paper 专票): the amount not read, the total 710.07 and its words agreeing, the tax 81.69 read:
+    # 13 % of 628.38 is 81.69 to the cent, so the tax has its second source and the amount is their difference.
+    values = {"amount_with_tax": "710.07", "amount_in_words": "柒佰壹拾圆零柒分", "total_tax": "81.69"}
+    inv = ocr_invoice(values)
+    assert repair_totals(inv) == ["total_amount"]
+    assert (inv.get("total_amount"), inv.fields["total_amount"].source) == ("628.38", Source.COMPUTED)
+    # A tax that is no rate's of the difference (a digit misread: 81.09) leaves the amount proposed, for review.
+    inv = ocr_invoice({**values, "total_tax": "81.09"})
+    assert repair_totals(inv) == ["total_amount"]
+    assert (inv.get("total_amount"), inv.fields["total_amount"].support) == ("628.98", ["from_difference"])
+
+
+@pytest.mark.parametrize(("text", "amount", "cut"), [
+    ("贰角贰分", "89.22", True), ("圆贰角贰分", "89.22", True), ("捌拾玖圆贰角贰分", "89.22", False),
+    ("贰角叁分", "89.22", False), ("", "89.22", False), ("零柒分", "710.07", True),
+])
+def test_words_cut_from_the_head_of_an_amounts(text, amount, cut):
+    from decimal import Decimal
+
+    from intake.capital import cut_from
+
+    assert cut_from(text, Decimal(amount)) is cut
+
+
 def test_a_tax_proposed_is_computed_once_the_second_reading_establishes_the_two_others():
     # Seed 8711: the tax proposed while the total had one source; its words read whole later confirm it.
     inv = ocr_invoice({**TOTALS, "total_tax": "", "amount_in_words": "", "amount_with_tax": "167111.38"}, qr=QR_PRE_TAX)
