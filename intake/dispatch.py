@@ -256,7 +256,7 @@ class Receiver:
         if sha and sha in self._sha_of.values():
             self._waiting[sha].append((path, channel, batch))
             return []
-        admission = admit(self.db, self.settings, path, channel=channel, batch=batch)
+        admission = admit(self.db, self.settings, path, channel=channel, batch=batch, sha256=sha)
         if admission.settled is not None:
             return [admission.settled]
         self._sha_of[admission.path] = admission.sha256

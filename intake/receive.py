@@ -84,12 +84,14 @@ def _event(session, document_id, path, stage, outcome, reason="", message="", se
 
 
 def admit(
-    db: Database, settings: Settings, path: Path, *, channel: str = "cli", batch: str = "", shown: str | None = None
+    db: Database, settings: Settings, path: Path, *, channel: str = "cli", batch: str = "", shown: str | None = None,
+    sha256: str = "",
 ) -> Admission:
-    """Register the arrival of `path` (named `shown` to people, e.g. an upload's own file name). Never raises for a bad file."""
+    """Register the arrival of `path` (named `shown` to people, e.g. an upload's own file name). Never raises for a bad
+    file. `sha256`: the file's, when the caller has just hashed it."""
     shown = shown or str(path)
     try:
-        sha = sha256_of(path)
+        sha = sha256 or sha256_of(path)
         size = path.stat().st_size
     except OSError as e:
         reason = "permission_denied" if isinstance(e, PermissionError) else "io_error"
