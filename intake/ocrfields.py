@@ -30,7 +30,9 @@ _FORM_LABEL = re.compile(r"机器|[编综]号|开票|日期|校验|代码|号码
                          r"|发票联|抵扣联|记账联|[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{3}")
 # The copy's label beside the title (发票联, 抵扣联, 记账联), or its tail the detector split off: printed in the form's
 # red above the buyer's block, it is the row above a name OCR never found (seed 8410: 票联 taken as the buyer's name).
-_COPY_LABEL = re.compile(r"^(?:发?票|抵?扣|记?账)联$")
+# The copy's name (发票联, 抵扣联, 记账联, 存根联), one of its glyphs misread (first run 24990, a phone photo: 抵担联, taken
+# for the buyer's name the print offset set onto the block's top rule).
+_COPY_LABEL = re.compile(r"^(?:发?票|抵?扣|记?账|存?根|[发抵记存][\u4e00-\u9fff]|[\u4e00-\u9fff][票扣账根])联$")
 _TAXID_LABEL = re.compile(r"^.*?(?:识别号|信用代码|代码)\s*[:：]?\s*")
 # The 纳税人识别号 label as OCR misreads it ("税人识例号：", "纳税入识测号：", "纳税人识别:", "内税人识别5："): what stands
 # before a colon (or, without one, before the first digit or letter) and holds at least two of the label's glyphs.

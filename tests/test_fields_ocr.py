@@ -1240,3 +1240,15 @@ def test_a_date_read_without_its_years_first_digit_is_the_qrs_to_fill_and_no_evi
     assert inv.get("total_amount") == "1024.50"
     inv = read("")
     assert (inv.fields["issue_date"].source, inv.get("total_amount")) == (Source.OCR, "")
+
+
+@pytest.mark.parametrize(("text", "copy"), [
+    ("抵扣联", True), ("抵担联", True), ("发票联", True), ("发栗联", True), ("记帐联", True), ("扣联", True),
+    ("存根联", True), ("华联", False), ("北京华联商厦股份有限公司", False), ("天津市联通公司", False),
+])
+def test_the_copys_name_misread_is_no_party_name(text, copy):
+    """First run 24990 (a phone photo): 抵担联, the 抵扣联 copy name with a glyph misread, was taken for the buyer's name
+    (the name itself was printed onto the block's top rule and not read)."""
+    from intake.ocrfields import _COPY_LABEL
+
+    assert bool(_COPY_LABEL.match(text)) is copy
