@@ -758,8 +758,13 @@ def test_faint_print_is_the_line_no_reading_took_not_the_seals_lettering_nor_a_r
     # 合同编号:HT2018271848 set up against the 价税合计 row on an upside-down photo, centred above the box's top and found by
     # no reading (first run 21846, accepted empty)
     (21846, "phone_photo", True),
+    # Remarks printed faint across the seal's rim on phone photos, wiped with it from the printer-ink view (first runs
+    # 24542, 25138, accepted empty): a photo's box read empty under the seal is a reviewer's.
+    (24542, "phone_photo", True),
+    (25138, "phone_photo", True),
     (5230, "phone_photo", False),  # none printed; the seal over the box left its tax id's remnant and the 价税合计 figure
     (10254, "phone_photo", False),  # none printed; a glyph of the copy name down the margin beside the box's rule
+    (25129, "paper_normal", False),  # none printed; the seal over an eighth of the box's upper half
 ])
 def test_a_remarks_box_read_empty_that_holds_print_is_left_for_review_and_an_empty_one_stays_accepted(tmp_path, seed,
                                                                                                       kind, printed):
@@ -775,6 +780,9 @@ def test_a_remarks_box_read_empty_that_holds_print_is_left_for_review_and_an_emp
         # Left empty or read (near enough to be the remark, not the seal's lettering): either way a reviewer's.
         assert fv.status == "needs_review"
         assert not fv.value or SequenceMatcher(None, fv.value, case.truth["remarks"]).ratio() >= 0.8
+    elif kind == "phone_photo":
+        # None printed, but the seal lies over the box: on a photo, not vouched for (reread.SEAL_OVER_REMARKS).
+        assert (fv.value, fv.status, fv.reasons) == ("", "needs_review", ["incomplete"])
     else:
         assert (fv.value, fv.status) == ("", "accepted")
 
