@@ -129,7 +129,8 @@ def mend_gaps(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
         new = fresh.fields[name] if fresh is not None else None
         # A figure whose cents went unread was filled out with zeros: those were never seen (first run 24807, an image
         # PDF: ¥172.4 and a glyph of the side text, taken as 172.40; the span read ¥172.42).
-        seen = old.value.rstrip("0") if name in MONEY_FIELDS and "." in old.value else old.value
+        whole, _, cents = old.value.partition(".")
+        seen = whole + ("." + cents.rstrip("0") if cents.rstrip("0") else "") if name in MONEY_FIELDS else old.value
         if new is None or Reason.INCOMPLETE in new.reasons or not _keeps(seen, new.value):
             log.info("%s: the span read as %r does not keep %r; left for review", name, text, old.value)
             continue
