@@ -104,24 +104,27 @@ def _bare(text: str) -> tuple[bool, str]:
     return m is not None, _NOISE.sub("", t).replace("元", "圆")
 
 
+def _forms(text: str, amount: Decimal) -> tuple[str, list[str]]:
+    """(the words alone, 正 as 整; every way the tax system or a bank writes `amount`: amount_to_words and its
+    variants)."""
+    value = abs(Decimal(amount))
+    return _bare(text)[1].replace("正", "整"), [amount_to_words(value, zero_before_jiao=zero, zheng_after_jiao=zheng)
+                                                for zero in (False, True) for zheng in (False, True)]
+
+
 def as_printed(text: str, amount: Decimal) -> bool:
     """Whether the words are, glyph for glyph, a way the tax system or a bank writes `amount` (amount_to_words and its
     variants; 元 for 圆, 正 for 整, the ⊗ mark and the label aside). A read that parses to the amount but lost or
     misread a glyph (拾壹万 for 壹拾壹万; 式 for 贰, which the parser puts back) is not."""
-    t = _bare(text)[1].replace("正", "整")
-    value = abs(Decimal(amount))
-    return any(t == amount_to_words(value, zero_before_jiao=zero, zheng_after_jiao=zheng)
-               for zero in (False, True) for zheng in (False, True))
+    t, forms = _forms(text, amount)
+    return t in forms
 
 
 def cut_from(text: str, amount: Decimal) -> bool:
     """Whether the words are the tail of a way `amount` is written, its head lost (a photo's edge, the detector
     stopping short: 贰角贰分 read of 捌拾玖圆贰角贰分). Such words neither say `amount` nor another."""
-    t = _bare(text)[1].replace("正", "整")
-    value = abs(Decimal(amount))
-    return bool(t) and any(len(t) < len(w) and w.endswith(t)
-                           for w in (amount_to_words(value, zero_before_jiao=zero, zheng_after_jiao=zheng)
-                                     for zero in (False, True) for zheng in (False, True)))
+    t, forms = _forms(text, amount)
+    return bool(t) and any(len(t) < len(w) and w.endswith(t) for w in forms)
 
 
 def unconfused(text: str) -> str:
