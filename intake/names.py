@@ -44,7 +44,8 @@ SURE = 0.95
 SEAL = "seal_agrees"
 # The name spelled the same by every reading but one of the five: the page's line and the second look's two variant
 # crops of the page (intake.reread), the ink reading and the second model of the printer-ink view; both models among
-# them, no glyph a look-alike's, a whole name whose place is its tax id's and no near-miss of an industry term.
+# them, no glyph a look-alike's, a whole name whose place is its tax id's and no near-miss of an industry term. A
+# reading that differs only where another check vouches, or by a known look-alike of a glyph, is no dissent (`dissent`).
 READINGS = "readings_agree"
 # The ink reading (the set's recognizer on the printer-ink view) with a glyph below an even chance is unsure: it
 # doubts the name and replaces nothing.

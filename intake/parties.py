@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from intake.errors import InputFileError, InvalidValueError
 from intake.invoice import PARTIES, FieldValue, Invoice, Reason, Source, Status
 from intake.schema import PartyRecord, utcnow
+from intake.scoring import SAME_BOX
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,11 @@ def _by_name(known: Mapping[str, str]) -> dict[str, str]:
     return {name: next(iter(ids)) for name, ids in seen.items() if len(ids) == 1}
 
 
+# The facts that vouch for the spelling the scan read (the same box read again, and the seal's rim): none of them is
+# the register's name's, which replaces it.
+READ_AS_SCANNED = SAME_BOX | {"seal_agrees"}
+
+
 def _check_name(invoice: Invoice, name_field: str, tax_id: str, registered: str) -> list[str]:
     fv = invoice.fields[name_field]
     if fv.value == registered:
@@ -126,7 +132,7 @@ def _check_name(invoice: Invoice, name_field: str, tax_id: str, registered: str)
     if near(fv.value, registered):
         invoice.fields[name_field] = FieldValue(
             value=registered, source=Source.OCR, raw_confidence=fv.raw_confidence * PROPOSED_FACTOR, box=fv.box,
-            page=fv.page, reasons=[PROPOSED], support=[s for s in fv.support if s not in ("reread_agrees", "glyphs_agree", "readings_agree", "seal_agrees")])
+            page=fv.page, reasons=[PROPOSED], support=[s for s in fv.support if s not in READ_AS_SCANNED])
         return [f"{name_field}: the scan read {fv.value!r}; the register knows {tax_id} as {registered!r} (proposed)"]
     fv.flag(MISMATCH)
     return [f"{name_field}: the scan read {fv.value!r}; the register knows {tax_id} as {registered!r}"]

@@ -86,7 +86,9 @@ industry term misread, each kept out).
 among them (on a phone photo every reading, the second model undoubting): the page's line, the second look's
 two variant crops, the ink reading and the second model. On the probe, the calibration photos and first runs
 22880 and 23840 (2,880 names), 24 right names gained it and no wrong one; the 12 wrong names read so were
-look-alikes (展, 品, 字, 大, 城) or a fragment, which never earn it.
+look-alikes (展, 品, 字, 大, 城) or a fragment, which never earn it. A reading that differs only in a part
+another check vouches for, or only by a known look-alike of one glyph (字 for 宇), does not count against the
+name (stop 38: 19 more right names of 2,226, no wrong one).
 `party_known`: the name equals the one the
 known-parties register holds for the invoice's accepted tax id; the register learns from text
 layers, approvals and imports, never from a scan, so a misreading cannot confirm itself. What
