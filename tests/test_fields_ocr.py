@@ -909,6 +909,24 @@ def test_the_signature_row_labels_are_never_the_drawer():
     assert read_page(_page(_BODY + words + signature)).invoice.fields["drawer"].value == ""
 
 
+def test_nothing_past_the_signature_rows_next_label_or_far_from_开票人_is_the_drawer():
+    """First run 25610, a phone photo whose neighbouring paper lay in the frame beside the sheet: the drawer went
+    unread under the seal, and the run after 开票人 reached past 销售方（章） to the other paper's line (明审宿编部订),
+    accepted at 0.999. The drawer's name stands right after its label, before the row's next label."""
+    from intake.fields import read_page
+
+    words = [("价税合计（大写）", (100, 760, 400, 800), 0.99), ("壹佰圆整", (450, 760, 700, 800), 0.99)]
+    label = [("开票人", (753, 857, 813, 889), 0.999)]
+    neighbour = [("明审宿编部订", (1637, 860, 1776, 892), 0.999)]
+
+    def drawer(lines):
+        return read_page(_page(_BODY + words + label + lines)).invoice.fields["drawer"].value
+
+    assert drawer([("销售方：（章）", (1134, 860, 1260, 892), 0.99)] + neighbour) == ""
+    assert drawer(neighbour) == ""  # the 销售方 label unread too: too far from 开票人 to be its value
+    # The drawer itself, printed offset a character's height to the right, still is.
+    assert drawer([("许霞秀", (850, 862, 930, 894), 0.99), ("销售方：（章）", (1134, 860, 1260, 892), 0.99)] + neighbour) == "许霞秀"
+
 def test_a_scanned_drawer_with_a_glyph_outside_gb2312_is_doubted():
     """First run 18520: the drawer 林静霞 read 林靜霞 (the traditional form) at 0.99 and accepted. The invoice prints
     simplified characters; on a scan a glyph outside GB 2312 halves the read's score. A text layer's is as printed."""
