@@ -63,7 +63,8 @@ def needed(quads: list[np.ndarray], width: int, height: int) -> list[int]:
     """Indices of the boxes worth recognising. Not vertical runs (the margin's printer imprint, the copy's
     联 name, the stacked 购买方/销售方 block labels: the page is upright, so no field runs vertically;
     a lone digit "1" is tall and narrow too, hence "twice as tall, and taller than two characters"),
-    and not specks (thinner than any text line: dust, rule fragments, a seal's pale rim)."""
+    not specks (thinner than any text line: dust, rule fragments, a seal's pale rim), and not the glyphs of the
+    margin's imprint (`imprint`)."""
     keep = []
     for i, q in enumerate(quads):
         x0, y0, x1, y1 = quad_box(q)
@@ -73,7 +74,36 @@ def needed(quads: list[np.ndarray], width: int, height: int) -> list[int]:
         if h < 0.006 * height or (w < 0.006 * width and h < 0.01 * height):
             continue
         keep.append(i)
-    return keep
+    left = imprint([quad_box(quads[i]) for i in keep])
+    return [i for k, i in enumerate(keep) if k not in left]
+
+
+# The printer's imprint down the left margin (税总函〔2017〕622号 山东南方印务有限公司), one glyph under another, where
+# detection cut it into boxes of a glyph or two: 4 to 11 boxes a page on the held-out scans, each a recogniser call
+# (a sixth of a page's calls go to such single glyphs), and no field takes them. A box is such a glyph when it is at
+# most this many of its heights wide, in a column of at least IMPRINT_MIN_GLYPHS of them.
+IMPRINT_GLYPH_WIDTH = 2.5
+IMPRINT_MIN_GLYPHS = 3
+
+
+def imprint(boxes: list[tuple[float, float, float, float]]) -> set[int]:
+    """Indices of the boxes that are the left margin's imprint: the leftmost small box's column (boxes of at most
+    IMPRINT_GLYPH_WIDTH heights centred within 0.6 of a glyph's height of it), when it holds IMPRINT_MIN_GLYPHS and
+    every other box on the page starts right of it; none otherwise (something else stands as far left: a
+    neighbouring paper in a photo, a value printed off into the margin)."""
+    small = [i for i, (x0, y0, x1, y1) in enumerate(boxes) if x1 - x0 <= IMPRINT_GLYPH_WIDTH * (y1 - y0)]
+    if len(small) < IMPRINT_MIN_GLYPHS:
+        return set()
+    glyph = float(np.median([boxes[i][3] - boxes[i][1] for i in small]))
+    centre = lambda i: (boxes[i][0] + boxes[i][2]) / 2  # noqa: E731
+    first = centre(min(small, key=centre))
+    column = {i for i in small if centre(i) - first <= 0.6 * glyph}
+    if len(column) < IMPRINT_MIN_GLYPHS:
+        return set()
+    edge = max(boxes[i][2] for i in column)
+    if any(b[0] < edge for j, b in enumerate(boxes) if j not in column):
+        return set()
+    return column
 
 
 # A box is a value (read from the printer-ink-only view) when at most this share of its ink is the form's

@@ -182,6 +182,23 @@ def test_vertical_and_speck_boxes_are_not_read():
     assert needed(quads, 2000, 1200) == [0, 2, 3]
 
 
+
+def test_the_margins_imprint_cut_into_glyphs_is_not_read():
+    """Held-out seed 1001: the imprint down the left margin (税总函〔2017〕… 四川…) came out as 11 glyph boxes, each a
+    recogniser call, none of them a field's. The column is left unread only when nothing else stands as far left."""
+    from intake.scan import needed
+
+    def box(x0, y0, x1, y1):
+        return np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+
+    glyphs = [box(95 + (i % 2) * 3, 300 + 40 * i, 120 + (i % 2) * 3, 325 + 40 * i) for i in range(5)]  # 税 总 函 20 号
+    lines = [box(200, 100, 800, 140), box(180, 500, 500, 530), box(210, 600, 236, 626)]  # lines, and a glyph (名)
+    assert needed(glyphs + lines, 2000, 1200) == [5, 6, 7]
+    # A neighbouring paper's line in a photo as far left: nothing is taken for the imprint.
+    assert needed(glyphs + lines + [box(0, 800, 300, 830)], 2000, 1200) == list(range(9))
+    # Two glyphs on their own are no column.
+    assert needed(glyphs[:2] + lines, 2000, 1200) == [0, 1, 2, 3, 4]
+
 def test_same_width_batches_read_exactly_as_one_crop_per_call(settings):
     import cv2
 
