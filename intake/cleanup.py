@@ -538,7 +538,10 @@ def _separate(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, "np.nda
     # The form ink's pale anti-aliased rim would otherwise survive as ghost outlines.
     rim = (cv2.dilate(form.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & warm & (hsv[:, :, 1] >= 15)
     seal = _seal_area(image, hsv)
-    grey = np.clip((image[:, :, 2].astype(np.float32) - 40) * (255.0 / 170), 0, 255).astype(np.uint8) if seal.any() else None
+    # Inside the seal the red channel stands for the page: its grey, at the seal's pixels only (in the mask's order).
+    grey = None
+    if seal.any():
+        grey = np.clip((image[:, :, 2][seal].astype(np.float32) - 40) * (255.0 / 170), 0, 255).astype(np.uint8)[:, None]
     content_mask = (form | rim) & ~seal
     rules = _rules(form) & warm & ~seal
 
@@ -549,7 +552,7 @@ def _separate(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, "np.nda
         printed, printed_grey = print_on_rules(hsv, form, rules)
         content[printed] = printed_grey[:, None]
         if grey is not None:
-            content[seal] = grey[seal][:, None]
+            content[seal] = grey
         ctx.keep("content", content)
         return content
 
@@ -557,7 +560,7 @@ def _separate(image: np.ndarray, ctx: CleanContext) -> tuple[np.ndarray, "np.nda
     content = _side().submit(paint_content) if cv2.getNumThreads() > 1 else paint_content()
     lines = cv2.inpaint(image, rules.astype(np.uint8), 2, cv2.INPAINT_TELEA)
     if grey is not None:
-        lines[seal] = grey[seal][:, None]
+        lines[seal] = grey
     ctx.keep("lines", lines)
     return lines, content, form
 
