@@ -111,6 +111,7 @@ def _prepare(crop: "np.ndarray") -> "np.ndarray":
 
 
 _READERS: dict[str, GlyphReader] = {}
+_BY_ROLE: dict[tuple[str, str], GlyphReader] = {}  # (set, role) -> its model's reader
 _LOCK = threading.Lock()
 
 
@@ -131,8 +132,13 @@ def get_reader(settings: Settings, role: str = "glyphs") -> GlyphReader:
     loaded on first use (only invoices with a name to check need it)."""
     from intake.ocr import glyph_model
 
+    with _LOCK:
+        reader = _BY_ROLE.get((settings.ocr_model, role))
+    if reader is not None:
+        return reader  # without reading the manifest again (four times an invoice)
     key = glyph_model(settings.ocr_model, role).name  # one session per model, whatever its role (one thread each)
     with _LOCK:
         if key not in _READERS:
             _READERS[key] = GlyphReader(settings, role)
+        _BY_ROLE[(settings.ocr_model, role)] = _READERS[key]
         return _READERS[key]
