@@ -46,6 +46,12 @@ class TooLargeError(InputFileError):
     reason = "too_large"
 
 
+class ChangedWhileReadingError(InputFileError):
+    """The file's bytes changed between its hashing and its copy into the store: a writer still at work on it."""
+
+    reason = "changed_while_reading"
+
+
 class NotAnInvoiceError(InputFileError):
     exit_code = 3
     reason = "not_an_invoice"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
+from intake.errors import ChangedWhileReadingError
 from intake.settings import Settings
 
 
@@ -16,17 +17,24 @@ def original_path(settings: Settings, sha256: str, suffix: str) -> Path:
 
 
 def keep_original(settings: Settings, source: Path, sha256: str) -> Path:
-    """Copy `source` into the store unless it is there already; atomic (temp file + rename)."""
+    """Copy `source` into the store unless it is there already; atomic (temp file + rename). The bytes copied are
+    hashed as they go: a copy that is not `sha256`'s content (the file rewritten since it was hashed) is never kept
+    under that name (ChangedWhileReadingError)."""
     target = original_path(settings, sha256, source.suffix)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
     try:
+        digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                digest.update(chunk)
+                out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            raise ChangedWhileReadingError(f"{source}: its content changed while it was being received")
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select
 
 from intake import parties
 from intake.database import Database
-from intake.errors import IntakeError
+from intake.errors import ChangedWhileReadingError, IntakeError
 from intake.invoice import Extraction
 from intake.originals import keep_original
 from intake.preflight import sha256_of
@@ -116,6 +116,14 @@ def admit(
         try:
             if size <= settings.max_file_mb * 1024 * 1024:
                 stored = str(keep_original(settings, path, sha))
+        except ChangedWhileReadingError as e:
+            # What would be kept and read is not what was hashed: neither a record nor a duplicate check could be
+            # trusted. Nothing is kept; the file is taken again once its writer is done with it.
+            message = (f"{shown}: the file changed while it was being received; nothing was kept, "
+                       "receive it again when it is complete")
+            doc_id = doc.id if doc is not None else None
+            _event(s, doc_id, shown, "received", EventOutcome.FAILED, e.reason, message)
+            return Admission(shown, sha, doc_id, None, Outcome(shown, "failed", doc_id, sha, reason=e.reason, message=message))
         except OSError as e:
             log.warning("%s: could not keep the original: %s", shown, e)
         if doc is None:

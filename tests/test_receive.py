@@ -130,3 +130,27 @@ def test_interrupted_document_is_redone_not_duplicated(db, settings, tmp_path):
         assert s.scalar(sa.select(sa.func.count()).select_from(Document)) == 1
     stages = events(db, first.document_id)
     assert ("received", "info", "resumed") in stages and stages[-1] == ("failed", "failed", "corrupt")
+
+
+def test_a_file_rewritten_after_it_was_hashed_is_not_kept_under_that_hash(db, settings, tmp_path):
+    """The dispatcher hashes a file, then admit keeps a copy: a writer still at work in between made the store keep
+    the new bytes under the old content's name, and the record say it was that content. The copy is hashed as it is
+    made; a mismatch keeps nothing and fails the file with its reason, and the file is taken whole once it is done."""
+    import hashlib
+
+    f = tmp_path / "scan.pdf"
+    f.write_bytes(b"%PDF-1.4 half written")
+    hashed = hashlib.sha256(f.read_bytes()).hexdigest()
+    f.write_bytes(b"%PDF-1.4 half written, and the rest")  # the scanner finishes the file
+    adm = admit(db, settings, f, sha256=hashed)
+    assert adm.settled is not None and adm.settled.status == "failed"
+    assert adm.settled.reason == "changed_while_reading" and "changed while it was being received" in adm.settled.message
+    assert adm.stored_path is None and not [p for p in settings.originals_dir.rglob("*") if p.is_file()]
+    with db.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+    assert ("received", "failed", "changed_while_reading") in events(db)
+    # Received again, whole: kept under its own hash and recorded.
+    again = receive_file(db, settings, f)
+    with db.session() as s:
+        doc = s.get(Document, again.document_id)
+        assert doc.sha256 == hashlib.sha256(f.read_bytes()).hexdigest() and open(doc.stored_path, "rb").read() == f.read_bytes()
