@@ -735,7 +735,9 @@ def identifiers_from_qr(inv: Invoice) -> list[str]:
         others = agreeing - {name}
         if len(others) < 3 if name == "invoice_number" else ("invoice_number" not in others or len(others) < 2):
             continue
-        if name != "check_code" and (len(fv.value) != len(value) or sum(a != b for a, b in zip(fv.value, value)) != 1):
+        if name == "issue_date" and _day_cut_from(fv, value):
+            pass
+        elif name != "check_code" and (len(fv.value) != len(value) or sum(a != b for a, b in zip(fv.value, value)) != 1):
             # The 校验码 is taken however far off: twenty small digits, on a phone photo several misread or the run
             # cut (seeds 8402, 8446, 8462: two or three digits; 8442: five read), and nothing but the QR checks it.
             continue
@@ -743,6 +745,13 @@ def identifiers_from_qr(inv: Invoice) -> list[str]:
         inv.fields[name] = FieldValue(value=value, source=Source.QR, raw_confidence=1.0, box=fv.box, page=fv.page)
         changed.append(name)
     return changed
+
+
+def _day_cut_from(fv: FieldValue, qr_date: str) -> bool:
+    """Whether an issue date read with its day cut after one digit (`incomplete`: 2019年12月2, taken as 2019-12-02) is
+    the QR's date as far as it was read: the same year and month, the QR's day starting with the digit read."""
+    return (Reason.INCOMPLETE in fv.reasons and len(fv.value) == len(qr_date) == 10
+            and fv.value[:8] == qr_date[:8] and qr_date[8] == fv.value[9])
 
 
 # --- totals from their confirmations -----------------------------------------------

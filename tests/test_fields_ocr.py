@@ -893,6 +893,21 @@ def test_printed_ink_no_detection_found_in_the_header_keeps_an_unread_machine_nu
         assert read_page(dataclasses.replace(page, unread_ink=[ink])).invoice.fields["machine_number"].reasons == []
 
 
+def test_a_scanned_date_whose_day_is_cut_after_one_digit_is_incomplete():
+    """First run 25501: the date's box ended one digit into the day (2019年12月2 for 2019年12月26日) and the date was
+    taken as the 2nd. Invoices print the day in two digits: a day of one, its 日 unread, may be cut."""
+    from intake.fields import read_page
+
+    def date(text):
+        lines = [line for line in _BODY if "开票日期" not in line[0]]
+        lines += [("开票日期：", (1341, 166, 1455, 203), 0.97), (text, (1460, 170, 1640, 200), 1.0)]
+        return read_page(_page(lines)).invoice.fields["issue_date"]
+
+    assert (date("2019年12月2").value, date("2019年12月2").reasons) == ("2019-12-02", ["incomplete"])
+    assert (date("2019年12月26日").value, date("2019年12月26日").reasons) == ("2019-12-26", [])
+    assert date("2019年12月02").reasons == []
+
+
 def test_the_signature_row_labels_are_never_the_drawer():
     """Seed 8734: the drawer's box read as nothing, and the run after 开票人 reached 销售方 read without its 方: 销售 was
     accepted as the drawer."""

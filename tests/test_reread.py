@@ -565,6 +565,32 @@ def test_a_number_one_digit_off_its_qr_takes_the_qrs_when_code_date_and_amount_a
     assert identifiers_from_qr(inv) == []
 
 
+@pytest.mark.parametrize("read, cut, qr_day, taken", [
+    ("2024-01-02", True, "26", True),  # 2024年01月2, the box ending one digit into the day: the QR's 26th
+    ("2024-01-02", True, "16", False),  # the QR's day does not start with the digit read
+    ("2024-01-02", False, "26", False),  # read whole (02日): two digits off the QR's, a misread, not a cut
+    ("2024-02-02", True, "26", False),  # another month
+])
+def test_an_issue_date_cut_one_digit_into_the_day_takes_the_qrs_date_as_far_as_it_was_read(read, cut, qr_day, taken):
+    """First run 25501: 2019年12月2 read for 2019年12月26日 (the date's box ended early), taken as the 2nd and held
+    against the QR's 20191226. Extraction flags such a date incomplete; the QR, this invoice's, completes it."""
+    from intake.reread import identifiers_from_qr
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    qr = QR_CHECK.replace("20240105", f"202401{qr_day}")
+    inv = ocr_invoice({**TOTALS, "invoice_code": "3200191130", "invoice_number": "12345678", "issue_date": read,
+                       "check_code": "34804029176030875696"}, qr=qr)
+    if cut:
+        inv.fields["issue_date"].flag("incomplete")
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert inv.fields["issue_date"].status == "needs_review"
+    assert identifiers_from_qr(inv) == (["issue_date"] if taken else [])
+    assert inv.fields["issue_date"].value == (f"2024-01-{qr_day}" if taken else read)
+
+
 @pytest.mark.slow
 def test_a_drawer_whose_box_stops_at_a_glyph_is_read_again_wider_or_left_for_review():
     """Seed 8573: 吴洋 for 吴洋刚, the box stopping at the last glyph (against the seal), accepted. The real recognizer
