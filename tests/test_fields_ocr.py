@@ -908,6 +908,19 @@ def test_a_scanned_date_whose_day_is_cut_after_one_digit_is_incomplete():
     assert date("2019年12月02").reasons == []
 
 
+def test_the_words_label_read_without_its_价税_is_not_the_合计_row():
+    """First run 25470, a phone photo: the words row's label read 合计（大写） (价税 lost) and was taken for the 合计
+    row's label, so that row's ¥52.00 became the amount, and the tax and the total with tax went unfound."""
+    from intake.fields import read_page
+
+    body = [line for line in _BODY if line[0] != "合计"]
+    rows = [("合计", (450, 612, 537, 646), 1.0), ("¥50.49", (1198, 614, 1267, 642), 0.99), ("¥1.51", (1737, 612, 1804, 646), 0.96),
+            ("合计（大写）", (425, 650, 556, 682), 0.87), ("伍拾贰圆整", (653, 650, 773, 686), 0.96), ("52.00", (1192, 650, 1295, 684), 0.96)]
+    f = read_page(_page(body + rows)).invoice.fields
+    assert (f["total_amount"].value, f["total_tax"].value, f["amount_with_tax"].value) == ("50.49", "1.51", "52.00")
+    assert f["amount_in_words"].value == "伍拾贰圆整"
+
+
 def test_the_signature_row_labels_are_never_the_drawer():
     """Seed 8734: the drawer's box read as nothing, and the run after 开票人 reached 销售方 read without its 方: 销售 was
     accepted as the drawer."""
