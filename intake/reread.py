@@ -719,6 +719,7 @@ def identifiers_from_qr(inv: Invoice) -> list[str]:
     """An identifier read one glyph off its QR's copy (the 校验码: however far off) takes the QR's value when the QR is
     this invoice's: its number agrees with the page's and so does one more value (for the number itself: three more,
     code, date and amount). The recognizer misread a digit (0 for 9 in a 20-digit 校验码); the QR is an error-corrected copy.
+    So does an issue date whose day was cut after one digit, where that digit starts the QR's day (`_day_cut_from`).
     Returns the fields changed."""
     from intake.qr import parse_payload
 
@@ -735,9 +736,8 @@ def identifiers_from_qr(inv: Invoice) -> list[str]:
         others = agreeing - {name}
         if len(others) < 3 if name == "invoice_number" else ("invoice_number" not in others or len(others) < 2):
             continue
-        if name == "issue_date" and _day_cut_from(fv, value):
-            pass
-        elif name != "check_code" and (len(fv.value) != len(value) or sum(a != b for a, b in zip(fv.value, value)) != 1):
+        cut = name == "issue_date" and _day_cut_from(fv, value)
+        if not cut and name != "check_code" and (len(fv.value) != len(value) or sum(a != b for a, b in zip(fv.value, value)) != 1):
             # The 校验码 is taken however far off: twenty small digits, on a phone photo several misread or the run
             # cut (seeds 8402, 8446, 8462: two or three digits; 8442: five read), and nothing but the QR checks it.
             continue
