@@ -28,7 +28,7 @@ _TAX_LABEL_END = r"\s*(?:号|[^\s\dA-Za-z:：]|\d[·.．,，、])?"
 _SMALL_MISREAD = r"[（(]\s*小\s*[^\s\u4e00-\u9fff¥￥]\s*[)）]"
 
 # What follows 合计 in the words row's label: （大写）.
-_WORDS_TAIL_NOT = r"(?!\s*[（(]\s*大\s*写)"
+_WORDS_TAIL = r"\s*[（(]\s*" + spaced("大写")
 LABELS = {
     "invoice_code": label(spaced("发票代码") + _COLON, "发"),
     "invoice_number": label(spaced("发票号码") + _COLON, "发"),
@@ -48,12 +48,12 @@ LABELS = {
     # Or 合 alone, nothing else within the row's reach: on a scan the letter-spaced 计 can go undetected, and the row's
     # figures with it (first run 12240-12559: 12360, 12411, 12547, both figures not found).
     # Not 合计 followed by （大写）: the words row's label, its 价税 lost.
-    "total": label(spaced("合计") + _WORDS_TAIL_NOT + r"|^合$", "合"),
+    "total": label(spaced("合计") + "(?!" + _WORDS_TAIL + ")" + r"|^合$", "合"),
     # 价, any glyph for 税 (first runs 14614 and 15214, phone photos: 价视合计, 价科合计; the words row's only anchor), 合计.
     # Or 合计 with its bracketed 大写, the 价税 lost (first run 25470, a phone photo: 合计（大写） read, taken for the 合计
     # row's label, and the row's ¥52.00 for the amount).
     "words": label(r"价\s*[\u4e00-\u9fff]\s*合\s*计\s*[（(]?\s*(?:" + spaced("大写") + r")?\s*[)）]?|"
-                   r"合\s*计\s*[（(]\s*" + spaced("大写") + r"\s*[)）]?", "价合"),
+                   + spaced("合计") + _WORDS_TAIL + r"\s*[)）]?", "价合"),
     # Or 小 and one sign not a glyph between brackets: its 写 misread (first run 25083, an image PDF: (小4)¥725.17, the
     # 4 then taken for the total with tax and the figure for the 合计 amount). Not a glyph: an item's (小号) is no label.
     "figures": label(r"[（(]?\s*" + spaced("小写") + r"\s*[)）]?|" + _SMALL_MISREAD, "（(小"),
