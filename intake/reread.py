@@ -183,11 +183,13 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
         quads, cut, above = _lines_in_box(engine, box, top, bottom)
         found, fresh = _remark_read(engine, page, quads, (x0, y0))
         read += len(quads)
-        if not _read(fresh) and cut and x0 > 0:
+        if not _read(fresh) and x0 > 0 and (cut or any(b[0] == 0 for b in _faint_lines(page, box, x0, y0, top, bottom))):
             # Nothing read, and a detected box the crop's left edge cuts too short for a line: print offset set the
             # remark's first glyph across the label column's rule, and the rest (场煤 of 市场煤, seed 13276, accepted as
-            # "none printed") is not twice as wide as high with the detector's margin. The box is detected again from
-            # a glyph further left, where a remark of three glyphs passes for a line (REMARK_SHAPE).
+            # "none printed") is not twice as wide as high with the detector's margin. Or faint print the edge cuts
+            # that nothing was detected in (first run 26379: 市场煤, its 市 cut, detected at a glyph further left, not
+            # in the box). The box is detected again from a glyph further left, where a remark of three glyphs passes
+            # for a line (REMARK_SHAPE).
             from intake.layout import Layout
 
             reach = min(x0, int(Layout(page.lines).char_height))
@@ -312,21 +314,29 @@ def _print_unread(page: Page, region: tuple[float, float, float, float], crop: "
                   top: float, bottom: float) -> bool:
     """Whether the upper half of a remarks box read empty (`region`; `crop`, the printer-ink view from (x0, y0), the
     box from `top` to `bottom` in it) holds print no reading took: a blob of printer ink the page's detection found
-    nothing for (Page.unread_ink: seed 9525, a remark under the seal's edge), or a line of faint print (scan.faint_print:
+    nothing for (Page.unread_ink: seed 9525, a remark under the seal's edge), or a line of faint print (`_faint_lines`:
     a phone photo's small remark against the 备 label, seeds 5070, 9274). Remarks are printed from the box's top down;
     its lower half holds the seal's lettering, which the printer-ink view does not always take out whole."""
+    half = top + (bottom - top) / 2
+    if any(region[0] <= (u[0] + u[2]) / 2 <= region[2] and region[1] <= (u[1] + u[3]) / 2 <= y0 + half
+           for u in page.unread_ink):
+        return True
+    return bool(_faint_lines(page, crop, x0, y0, top, bottom))
+
+
+def _faint_lines(page: Page, crop: "np.ndarray", x0: int, y0: int, top: float,
+                 bottom: float) -> list[tuple[int, int, int, int]]:
+    """Lines of faint print (scan.faint_print) no line of the page takes in, centred in the upper half of a remarks
+    box (`crop`, the printer-ink view from (x0, y0), the box from `top` to `bottom` in it), in the crop's pixels."""
     import cv2
 
     from intake.layout import Layout
     from intake.scan import faint_print
 
     half = top + (bottom - top) / 2
-    if any(region[0] <= (u[0] + u[2]) / 2 <= region[2] and region[1] <= (u[1] + u[3]) / 2 <= y0 + half
-           for u in page.unread_ink):
-        return True
     grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     covered = [(ln.x0 - x0, ln.y0 - y0, ln.x1 - x0, ln.y1 - y0) for ln in page.lines]
-    return any(top <= (b[1] + b[3]) / 2 <= half for b in faint_print(grey, Layout(page.lines).char_height, covered))
+    return [b for b in faint_print(grey, Layout(page.lines).char_height, covered) if top <= (b[1] + b[3]) / 2 <= half]
 
 
 # The 机器编号 row a scan read nothing of: the header's left half from this many line heights above the header's

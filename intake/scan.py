@@ -226,13 +226,18 @@ FAINT_FILL = 0.15
 # A blob whose ink lies mostly (this share) against clipped white is the seal's lettering left at the rim of the seal's
 # area: in the printer-ink view the red channel stands for the page there, and the seal's pale red clips to white.
 FAINT_SEAL_RIM = 0.6
+# A blob the crop's left edge cuts runs on beyond it: half as wide again as high will do there (first run 26379, an
+# image PDF: 市场煤 set against the label column's rule, its 市 cut by the box's edge, a blob 2.4 times as wide as high,
+# accepted as none printed). One glyph, about as wide as high, still is none.
+FAINT_CUT_SHAPE = 1.5
 
 
 def faint_print(grey: np.ndarray, line_height: float, covered: list[tuple[float, float, float, float]]
                 ) -> list[tuple[int, int, int, int]]:
     """(x0, y0, x1, y1) of the lines of faint print in `grey` (a crop of the printer-ink view) that no box of
     `covered` (the page's lines, in the crop's pixels) takes in over 0.3 of, form rules left out (runs of ink longer
-    than two line heights across or one down) and blobs the crop's edge cuts."""
+    than two line heights across or one down) and blobs the crop's top or bottom edge cuts (one the left edge cuts
+    need be only FAINT_CUT_SHAPE times as wide as high)."""
     import cv2
 
     h = max(int(line_height), 6)
@@ -247,7 +252,8 @@ def faint_print(grey: np.ndarray, line_height: float, covered: list[tuple[float,
     found = []
     for x, y, w, bh, _area in stats[1:]:
         box = (int(x), int(y), int(x + w), int(y + bh))
-        if not (0.3 * line_height <= bh <= 1.3 * line_height and w >= 3 * bh) or y <= 0 or y + bh >= grey.shape[0]:
+        shape = FAINT_CUT_SHAPE if x == 0 else 3
+        if not (0.3 * line_height <= bh <= 1.3 * line_height and w >= shape * bh) or y <= 0 or y + bh >= grey.shape[0]:
             continue
         if any(overlap(box, c) >= 0.3 for c in covered):
             continue
