@@ -216,15 +216,16 @@ _SPACED_RUNS = re.compile(r"(?<![0-9A-Z])[0-9A-Z]+(?:\s[0-9A-Z]+){2,}(?![0-9A-Z]
 
 
 # First run 16193: "70G4G 74947 77G53 37420", two 6s read as G in one group: groups of the 校验码's five (a glyph lost or
-# gained), mostly digits, are one too, however its letters fall.
+# gained), mostly digits, are one too, however its letters fall. First run 26093: "G359G 8G707 9G322 GG355", six 6s read
+# as G, 14 of its 20 glyphs digits (a tax id read spaced into such groups would be more digits than that: 15 of 18).
 _GROUP = re.compile(r"[0-9A-Z]{4,6}")
-GROUP_DIGITS = 0.75
+GROUP_DIGITS = 0.6
 
 
 def _spaced_check_code(text: str) -> bool:
     """Whether `text` (half-width, upper case) holds three groups of four or five digits, spaced; or three or more
     runs of digits, spaced, 15 or more characters in all, each run with one letter at most (a digit misread), or
-    each run four to six characters long and three in four of all of them digits."""
+    each run four to six characters long and GROUP_DIGITS of all of them digits."""
     def spaced(runs: str) -> bool:
         groups = runs.split()
         return (all(sum(c.isalpha() for c in run) <= 1 for run in groups)

@@ -538,6 +538,7 @@ def test_a_span_that_does_not_read_as_the_pieces_leaves_the_name_flagged():
     ("42101 94760 41911 29167", ""),
     ("5021 5593147861 32168", ""),  # first run 14474: two groups run together, a digit lost
     ("70G4G 74947 77G53 37420", ""),  # first run 16193: two letters in one group
+    ("G359G 8G707 9G322 GG355", ""),  # first run 26093: six 6s read as G, 14 of 20 glyphs digits
     ("91320 106KU 74Y2E E68", "91320106KU74Y2EE68"),  # spaced, but half its characters letters: no 校验码
 ])
 def test_a_tax_id_after_the_labels_last_glyph_is_taken_when_its_check_character_holds(text, tax_id):
@@ -776,6 +777,8 @@ def test_a_machine_number_whose_label_was_misread_is_neither_a_code_nor_lost():
     (14394, "phone_photo"),
     # "70G4G 74947 77G53 37420": two letters in one group; the number, read whole, was accepted empty
     (16193, "paper_normal"),
+    # "G359G 8G707 9G322 GG355": six 6s read as G; the number, read whole at 0.999, was accepted empty
+    (26093, "paper_normal"),
 ])
 def test_a_machine_number_offset_below_its_label_is_read_when_the_check_code_is_misread(tmp_path, seed, kind):
     """First runs 13513 (paper 普票), 14474, 16193: the 校验码 read "42101 947G0 41911 29167" was taken for a tax id above the
