@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from intake import normal
 from intake.invoice import FieldValue, Invoice, InvoiceType, Reason, Source
 from intake.layout import Layout, Piece
+from intake.names import is_fragment, places_of
 from intake.pages import Page
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -333,10 +334,12 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
     # A line a rule strikes through may come as two boxes that overlap, the glyph at the seam in both
     # (济南市通展景商 + 商贸股份有限公司): the second follows the first when it starts and ends clearly further right.
     out = [start]
+    places = places_of(_tax_id_of(t))
     for p in row:
         last = out[-1]
         follows = p.x0 > last.x1 - 1 or (p.x0 > last.x0 + 0.5 * h and p.x1 > last.x1 + 0.5 * h)
-        if follows and p.x0 - last.x1 < NAME_GAP * h:
+        gap = p.x0 - last.x1
+        if follows and (gap < NAME_GAP * h or (gap < SPLIT_NAME_GAP * h and is_fragment(name_of(out), places))):
             out.append(p)
     return out
 
@@ -361,6 +364,12 @@ def name_of(pieces: list[Piece]) -> str:
 
 # Pieces of one name further apart than this many glyph heights are two texts, not one name with a hidden part.
 NAME_GAP = 6.0
+# Unless what comes before the gap is no name but a piece of one (`names.is_fragment`: a place alone, its tax id's
+# among them), and the gap at most this wide: a rule struck through the name's middle, and the detector found only its
+# two ends (first run 26212: 苏州 and 公司 of 苏州市锦晶建筑工程有限公司, nine glyphs apart; the name was held as 苏州).
+# The name spans the gap, its reading is flagged for it (`unread_gap`), and the span is read whole again
+# (intake.reread).
+SPLIT_NAME_GAP = 14.0
 # Space between a name's pieces wider than this share of a glyph: a glyph may be there unread.
 UNREAD_GAP = 0.8
 

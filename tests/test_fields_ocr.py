@@ -396,6 +396,15 @@ def test_a_name_in_pieces_with_room_for_a_glyph_between_them_is_incomplete():
     assert fv.box == (430, 236, 900, 270)  # the whole span, the unread part included
 
 
+def test_a_place_alone_spans_a_wide_gap_to_the_rest_of_its_name_and_a_whole_name_does_not():
+    # First run 26212: a rule struck through the name's middle; the detector found 苏州 and 公司, nine glyphs apart.
+    fv = _name_field([("深圳", (430, 236, 480, 270), 0.999), ("公司", (800, 236, 850, 270), 1.0)])
+    assert (fv.value, fv.reasons, fv.box) == ("深圳公司", ["incomplete"], (430, 236, 850, 270))
+    # A whole name keeps to itself what lies as far off on its row.
+    fv = _name_field([("深圳市聚弘有限公司", (430, 236, 640, 270), 0.999), ("公司", (960, 236, 1010, 270), 1.0)])
+    assert fv.value == "深圳市聚弘有限公司"
+
+
 def test_a_name_whose_head_went_unseen_is_incomplete_from_its_tax_ids_column():
     fv = _name_field([("恒劳务服务有限公司", (550, 236, 780, 270), 0.996)])
     assert fv.reasons == ["incomplete"]
@@ -441,6 +450,8 @@ def test_a_name_whose_middle_went_unseen_spans_to_its_ending():
     (8040, "paper_special", "buyer_name"),  # two overlapping boxes
     (8040, "paper_special", "seller_name"),  # 弘明晟物流（贵阳） and 有限公司, overlapping
     (8024, "paper_special", "buyer_name"),  # not detected at all with the rule across it: found on the ink view
+    # only its place and its ending detected, nine glyphs apart (first run 26212: held as 苏州)
+    (26212, "paper_special", "buyer_name"),
     (8012, "paper_special", "seller_tax_id"),  # its label misread whole ("电热"), the id after it
 ])
 def test_names_struck_through_by_a_rule_are_read_whole(tmp_path, seed, kind, field):
