@@ -199,6 +199,18 @@ def test_the_margins_imprint_cut_into_glyphs_is_not_read():
     # Two glyphs on their own are no column.
     assert needed(glyphs[:2] + lines, 2000, 1200) == [0, 1, 2, 3, 4]
 
+def test_uncovered_blobs_of_one_rows_words_are_one_line():
+    """First run 26709: the 校验码's four groups, missed by the page's detection, came as four blobs; detected again
+    apart, the first band's box was kept and the rest, overlapping it, were not: the code was read as 87488."""
+    from intake.scan import joined_on_rows
+
+    groups = [(1443, 194, 55, 18), (1512, 196, 55, 17), (1582, 196, 54, 16), (1650, 196, 55, 17)]
+    assert joined_on_rows(groups + [(165, 245, 110, 43)]) == [(165, 245, 110, 43), (1443, 194, 262, 19)]
+    # Further apart than a glyph, or the next row down: lines of their own.
+    assert joined_on_rows([(100, 200, 60, 18), (190, 200, 60, 18)]) == [(100, 200, 60, 18), (190, 200, 60, 18)]
+    assert joined_on_rows([(100, 200, 60, 18), (165, 215, 60, 18)]) == [(100, 200, 60, 18), (165, 215, 60, 18)]
+
+
 def test_same_width_batches_read_exactly_as_one_crop_per_call(settings):
     import cv2
 
