@@ -428,9 +428,14 @@ def form_score(name: str, places: tuple[str, ...]) -> int:
 
 
 def after_label(glyphs: "list[Glyph]") -> "list[Glyph]":
-    """The glyphs after the label's tail (称：) that the padded crop took in."""
+    """The glyphs after the label's tail (称：) that the padded crop took in, and after any speck before the name read
+    as a mark (first run 26116: .康和国际旅行社（合肥）有限责任公司, both models; a name starts with a glyph, a letter or a
+    digit). Not after an opening bracket: a name that starts with one lost its head (`is_fragment`)."""
     text = "".join(g.char for g in glyphs)
-    return glyphs[max(text.rfind("："), text.rfind(":")) + 1:]
+    start = max(text.rfind("："), text.rfind(":")) + 1
+    while start < len(glyphs) and not glyphs[start].char.isalnum() and glyphs[start].char not in "（(":
+        start += 1
+    return glyphs[start:]
 
 
 def ink_reading(glyphs: "list[Glyph]", places: tuple[str, ...]) -> tuple[str, float] | None:
