@@ -100,7 +100,11 @@ ALLOWED = 0.01
 # 王 is 工 with a form rule struck through its middle: first run 23251 (an image PDF, the seller's name printed onto
 # its block's top rule) accepted 苏州市瑞信商贸有限公司王业园分公司 for 工业园 at 0.99, every reading spelling 王 (>= 0.97),
 # the ink reading giving 工 0.010 at the glyph and the second model 0.008. The generator prints no 王 in a name.
-LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星", "示": "乐", "股": "辰", "城": "诚", "王": "工"}
+# 手 is read for 宇 on a phone photo, its crown lost in the blur: first run 26610 read 成都市手航 for 宇航 in the line, the
+# ink reading and the second model alike (kept from acceptance only by the two variants' 于 and 子), 26606 广州市手昌
+# for 宇昌 (the variants right). The generator prints no 手 in a name.
+LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星", "示": "乐", "股": "辰", "城": "诚", "王": "工",
+              "手": "宇"}
 LOOKALIKE_CHANCE = 0.005
 # 品 for 晶 is the one look-alike a phone photo gives less weight: first run 13258 accepted 上海市景品 for 景晶 at 0.97,
 # every reading spelling 品, the second model giving 晶 0.0028 at the glyph. A right 品 outside a lexicon's word (食品's

@@ -848,6 +848,8 @@ def test_a_look_alike_glyph_every_variant_of_the_page_reads_as_its_partner_is_th
     food = "东莞市捷品隆食品有限公司"
     assert partner_in_readings(food, ["东莞市捷品隆食晶有限公司"] * 2, industry_part(food)) == food
     assert partner_in_readings(food, ["东莞市捷晶隆食品有限公司"] * 2, industry_part(food)) == "东莞市捷晶隆食品有限公司"
+    # First run 26606 (a phone photo): 手 for 宇 in the line, 宇 in both variants.
+    assert partner_in_readings("广州市手昌文化传媒有限公司", ["广州市宇昌文化传媒有限公司"] * 2) == "广州市宇昌文化传媒有限公司"
 
 
 @pytest.mark.slow
