@@ -183,7 +183,8 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
         quads, cut, above = _lines_in_box(engine, box, top, bottom)
         found, fresh = _remark_read(engine, page, quads, (x0, y0))
         read += len(quads)
-        if not _read(fresh) and x0 > 0 and (cut or any(b[0] == 0 for b in _faint_lines(page, box, x0, y0, top, bottom))):
+        if (not _read(fresh) and x0 > 0
+                and (cut or any(b[0] == 0 for b in _faint_lines(page, box, x0, y0, top, bottom)))):
             # Nothing read, and a detected box the crop's left edge cuts too short for a line: print offset set the
             # remark's first glyph across the label column's rule, and the rest (场煤 of 市场煤, seed 13276, accepted as
             # "none printed") is not twice as wide as high with the detector's margin. Or faint print the edge cuts

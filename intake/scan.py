@@ -222,9 +222,9 @@ WORD_GAP = 1.0
 
 def joined_on_rows(blobs: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """(x, y, w, h) blobs with the ones that follow each other on a row, at most WORD_GAP of their height apart and
-    overlapping down the page by half the lower one's height, taken as one. A line detection missed whole comes as its
-    words; detected again apart, each band found the whole line or a part of it, and the line was kept for the first
-    word alone (first run 26709: 87488 of the 校验码 87488 27086 50409 23283, held as no code)."""
+    overlapping down the page by half the shorter one's height, taken as one. A line detection missed whole comes as
+    its words; detected again apart, each band found the whole line or a part of it, and the line was kept for the
+    first word alone (first run 26709: 87488 of the 校验码 87488 27086 50409 23283, held as no code)."""
     out: list[list[int]] = []
     for x, y, w, h in sorted(blobs):
         for b in out:
