@@ -67,7 +67,9 @@ LABELS = {
 # and number printed small onto the table's top rule, its header band detected again finding only 器编; accepted
 # empty): no name or label in the header holds it either. Also inside a word, its head read as a glyph of another
 # (first run 21374: a photo's 机器编号 read 广编号, the number printed onto the table's top rule unread; accepted empty).
-MACHINE_LABEL_TAIL = label(r"(?:器\s*编|编\s*号)" + _COLON, "器编")
+# Its middle with 编 read as 组, its look-alike (first run 26730: a photo's label and number small and faint on the
+# table's top rule, the header band detected again finding only 器组; accepted empty).
+MACHINE_LABEL_TAIL = label(r"(?:器\s*[编组]|编\s*号)" + _COLON, "器编")
 
 # The signature row's labels, alone or run together (the 方 of 销售方 can be lost: seed 8734; older forms say 销货单位,
 # the 2010 specimen's 销货单位：（章）), which the run after 开票人 can reach when the drawer's own box read as nothing:

@@ -821,6 +821,9 @@ def test_a_machine_number_after_a_garbled_label_is_read_and_one_not_read_is_not_
     # Only its middle read, 器编 (first run 20882: label and number small on the table's top rule).
     machine = read_page(_page(body + [("器编", (140, 175, 180, 195), 0.7)])).invoice.fields["machine_number"]
     assert (machine.value, machine.reasons) == ("", ["incomplete"])
+    # 编 read as 组, its look-alike (first run 26730: a photo, the header band detected again finding only 器组).
+    machine = read_page(_page(body + [("器组", (140, 175, 180, 195), 0.7)])).invoice.fields["machine_number"]
+    assert (machine.value, machine.reasons) == ("", ["incomplete"])
     # Its tail inside a word, the head read as another glyph (first run 21374: 广编号, the number on the top rule unread).
     machine = read_page(_page(body + [("广编号", (100, 170, 180, 200), 0.65)])).invoice.fields["machine_number"]
     assert (machine.value, machine.reasons) == ("", ["incomplete"])

@@ -709,6 +709,8 @@ def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_
     (19014, "phone_photo", "machine_number"),
     # label and number small on the table's top rule of a photo not cut from its frame; the band found only 器编
     (20882, "phone_photo", "machine_number"),
+    # the same, the band finding only 器组 (编 read as its look-alike 组)
+    (26730, "phone_photo", "machine_number"),
 ])
 def test_generated_scans_whose_values_were_misread_cut_or_misplaced(tmp_path, seed, kind, checked):
     from intake.pipeline import extract_file
