@@ -802,11 +802,14 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
                       fv.raw_confidence, ink, ink_weakest, second, min((g.prob for g in glyphs), default=0.0))
             if (ink is not None and ink != value and not is_fragment(ink, places)
                     and form_score(ink, places) >= form_score(value, places)
-                    and (value not in second or places_in(ink, places) > places_in(value, places))
+                    and (value not in second or places_in(ink, places) > places_in(value, places)
+                         or form_score(ink, places) > form_score(value, places))
                     and not lookalikes_of(ink, value)):
                 # Not where the second model spells the line's value glyph for glyph: two readings against one
                 # (first runs 17031: 展和明 for the line's and the second model's 辰和明; 17167: 新大维 for 新天维), unless
-                # the ink reading spells more of the tax id's places (17637: a branch's 观山湖 for both others' 观出湖).
+                # the ink reading spells more of the tax id's places (17637: a branch's 观山湖 for both others' 观出湖)
+                # or more of the name's closed-set parts (first run 26951: （深圳） for both others' （深圳厂, the
+                # closing bracket read as 厂, which left the place unbracketed and the industry term unended).
                 # Nor where the ink reading only made look-alikes of the line's glyphs (first run 19866: 晶 read 品,
                 # 19793: 诚 read 城, the line right both times).
                 value = ink

@@ -674,6 +674,14 @@ def test_the_ink_reading_that_spells_more_of_the_tax_ids_places_replaces_the_lin
     assert inv.fields["seller_name"].value == truth["seller_name"] == "贵阳市安诚天文化传媒有限公司观山湖分公司"
 
 
+@pytest.mark.slow
+def test_the_ink_reading_that_spells_more_of_the_names_closed_parts_replaces_the_line_the_second_model_backs(tmp_path):
+    """First run 26951 (an image PDF): the line and the second model read （深圳） as （深圳厂, the ink reading and both
+    variants right."""
+    inv, truth = _read_generated(tmp_path, 26951, "image_pdf")
+    assert inv.fields["seller_name"].value == truth["seller_name"] == "兴润和物流（深圳）有限公司"
+
+
 def test_the_second_model_allows_a_name_it_reads_otherwise_only_where_it_gives_the_names_glyph_weight():
     """LINE_AGREE's condition on the second model: at each glyph it reads otherwise it must give the name's glyph at
     least ALLOWED, and it must put in or leave out nothing outside the parts another check vouches for."""
