@@ -199,6 +199,7 @@ def test_the_margins_imprint_cut_into_glyphs_is_not_read():
     # Two glyphs on their own are no column.
     assert needed(glyphs[:2] + lines, 2000, 1200) == [0, 1, 2, 3, 4]
 
+
 def test_uncovered_blobs_of_one_rows_words_are_one_line():
     """First run 26709: the 校验码's four groups, missed by the page's detection, came as four blobs; detected again
     apart, the first band's box was kept and the rest, overlapping it, were not: the code was read as 87488."""
