@@ -800,10 +800,10 @@ def check_names(invoices: list[Invoice], pages: list, settings) -> int:
             second = "".join(g.char for g in glyphs)
             log.debug("%s: line %s (%.3f), ink %s (weakest %.3f), second model %s (weakest %.3f)", name_field, value,
                       fv.raw_confidence, ink, ink_weakest, second, min((g.prob for g in glyphs), default=0.0))
-            if (ink is not None and ink != value and not is_fragment(ink, places)
-                    and form_score(ink, places) >= form_score(value, places)
-                    and (value not in second or places_in(ink, places) > places_in(value, places)
-                         or form_score(ink, places) > form_score(value, places))
+            # How many more of the name's closed-set parts the ink reading has than the line's value.
+            form_gain = form_score(ink, places) - form_score(value, places) if ink not in (None, value) else 0
+            if (ink is not None and ink != value and not is_fragment(ink, places) and form_gain >= 0
+                    and (value not in second or places_in(ink, places) > places_in(value, places) or form_gain > 0)
                     and not lookalikes_of(ink, value)):
                 # Not where the second model spells the line's value glyph for glyph: two readings against one
                 # (first runs 17031: 展和明 for the line's and the second model's 辰和明; 17167: 新大维 for 新天维), unless

@@ -334,12 +334,12 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
     # A line a rule strikes through may come as two boxes that overlap, the glyph at the seam in both
     # (济南市通展景商 + 商贸股份有限公司): the second follows the first when it starts and ends clearly further right.
     out = [start]
-    places = places_of(_tax_id_of(t))
     for p in row:
         last = out[-1]
         follows = p.x0 > last.x1 - 1 or (p.x0 > last.x0 + 0.5 * h and p.x1 > last.x1 + 0.5 * h)
         gap = p.x0 - last.x1
-        if follows and (gap < NAME_GAP * h or (gap < SPLIT_NAME_GAP * h and is_fragment(name_of(out), places))):
+        if follows and (gap < NAME_GAP * h
+                        or (gap < SPLIT_NAME_GAP * h and is_fragment(name_of(out), places_of(_tax_id_of(t))))):
             out.append(p)
     return out
 

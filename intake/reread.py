@@ -183,8 +183,9 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
         quads, cut, above = _lines_in_box(engine, box, top, bottom)
         found, fresh = _remark_read(engine, page, quads, (x0, y0))
         read += len(quads)
-        if (not _read(fresh) and x0 > 0
-                and (cut or any(b[0] == 0 for b in _faint_lines(page, box, x0, y0, top, bottom)))):
+        # The faint print no line takes in the box's upper half, found once for both questions asked of it below.
+        faint = [] if _read(fresh) else _faint_lines(page, box, x0, y0, top, bottom)
+        if not _read(fresh) and x0 > 0 and (cut or any(b[0] == 0 for b in faint)):
             # Nothing read, and a detected box the crop's left edge cuts too short for a line: print offset set the
             # remark's first glyph across the label column's rule, and the rest (场煤 of 市场煤, seed 13276, accepted as
             # "none printed") is not twice as wide as high with the detector's margin. Or faint print the edge cuts
@@ -215,7 +216,7 @@ def read_empty_remarks(scanned: list[tuple[Invoice, Page]], settings: Settings) 
         elif any(not _lines_under(page, (a[0] + x0, a[1] + y0, a[2] + x0, a[3] + y0)) for a in above):
             inv.fields["remarks"].flag(Reason.INCOMPLETE)
             log.info("remarks: a line across the box's top, read by no reading; left for review")
-        elif _print_unread(page, inv.fields["remarks"].box, box, x0, y0, top, bottom):
+        elif _print_unread(page, inv.fields["remarks"].box, y0, top, bottom, faint):
             inv.fields["remarks"].flag(Reason.INCOMPLETE)
             log.info("remarks: print seen in the box read empty; left for review")
         elif page.photographed and _seal_share(page, inv.fields["remarks"].box) > SEAL_OVER_REMARKS:
@@ -311,18 +312,18 @@ def _field_with(page: Page, found: list[TextLine], name: str) -> FieldValue | No
     return fresh.fields[name] if fresh is not None else None
 
 
-def _print_unread(page: Page, region: tuple[float, float, float, float], crop: "np.ndarray", x0: int, y0: int,
-                  top: float, bottom: float) -> bool:
-    """Whether the upper half of a remarks box read empty (`region`; `crop`, the printer-ink view from (x0, y0), the
-    box from `top` to `bottom` in it) holds print no reading took: a blob of printer ink the page's detection found
-    nothing for (Page.unread_ink: seed 9525, a remark under the seal's edge), or a line of faint print (`_faint_lines`:
+def _print_unread(page: Page, region: tuple[float, float, float, float], y0: int, top: float, bottom: float,
+                  faint: list[tuple[int, int, int, int]]) -> bool:
+    """Whether the upper half of a remarks box read empty (`region`; in its crop from `y0` down, the box from `top` to
+    `bottom`) holds print no reading took: a blob of printer ink the page's detection found nothing for
+    (Page.unread_ink: seed 9525, a remark under the seal's edge), or a line of faint print (`faint`, `_faint_lines`:
     a phone photo's small remark against the 备 label, seeds 5070, 9274). Remarks are printed from the box's top down;
     its lower half holds the seal's lettering, which the printer-ink view does not always take out whole."""
     half = top + (bottom - top) / 2
     if any(region[0] <= (u[0] + u[2]) / 2 <= region[2] and region[1] <= (u[1] + u[3]) / 2 <= y0 + half
            for u in page.unread_ink):
         return True
-    return bool(_faint_lines(page, crop, x0, y0, top, bottom))
+    return bool(faint)
 
 
 def _faint_lines(page: Page, crop: "np.ndarray", x0: int, y0: int, top: float,
