@@ -16,7 +16,7 @@ from intake.capital import unconfused
 from intake.invoice import FieldValue, Invoice, InvoiceType, Reason, Source
 from intake.items import FieldMaker, find_columns, is_goods_list_reference, read_items, spaced
 from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, value_run
-from intake.names import is_whole
+from intake.names import brackets_paired, is_whole
 from intake.pages import Page, PageKind, shared_area
 
 _COLON = r"\s*[:：]?"
@@ -245,7 +245,7 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
     for name in ("buyer_name", "seller_name"):
         # A bracket read as a glyph ("（深圳广集团") leaves the pair unbalanced: the read is not to be trusted.
         v = f[name].value
-        if v.count("（") != v.count("）") or (v and not is_whole(v)):
+        if not brackets_paired(v) or (v and not is_whole(v)):
             f[name].raw_confidence *= 0.5
         if v and ocrfields.unread_gap(layout, f[name].box):
             f[name].flag(Reason.INCOMPLETE)

@@ -168,6 +168,21 @@ def is_fragment(name: str, places: tuple[str, ...] = ()) -> bool:
     return False
 
 
+def brackets_paired(name: str) -> bool:
+    """Whether every bracket in the name closes one opened before it and every opened one closes: a registered name's
+    brackets pair (（苏州）), so one that does not is a misread, whatever its readers' scores (first run 27241: the line,
+    the ink reading and the second model all read 智祥机械设备（苏州厂有限公司, the closing bracket as 厂)."""
+    depth = 0
+    for ch in name:
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 def headless_place(name: str, places: tuple[str, ...]) -> bool:
     """Whether the name starts with one of `places` that lost its head: its tail, suffix kept (阳市 of 贵阳市, 湖区 of
     观山湖区), where the name starts with no whole place. The box began a glyph or two late (first run 10902: 阳市源瑞劳务服务

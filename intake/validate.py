@@ -24,7 +24,7 @@ from typing import Any
 from intake.capital import as_printed, words_to_amount
 from intake.fields import SIGNATURE_LABELS
 from intake.invoice import DIGITAL_TYPES, FIELDS, ITEM_FIELDS, MONEY_FIELDS, PARTIES, Invoice, InvoiceType, Reason
-from intake.names import is_fragment, misread_place, places_of
+from intake.names import brackets_paired, is_fragment, misread_place, places_of
 
 T = InvoiceType
 
@@ -415,7 +415,8 @@ def _check_names(ctx: _Ctx) -> None:
         if not value:
             verdict.flag(Reason.NOT_FOUND)
         elif (CIPHER_CHARS.search(value) or not re.search(r"[\u4e00-\u9fffA-Za-z]", value) or len(value) < 2
-              or CAPITAL_AMOUNT.fullmatch(value) or is_fragment(value, places) or misread_place(value, places)):
+              or CAPITAL_AMOUNT.fullmatch(value) or is_fragment(value, places) or misread_place(value, places)
+              or not brackets_paired(value)):
             verdict.flag(Reason.FORMAT_INVALID)
         else:
             verdict.back("format_ok")
