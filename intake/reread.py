@@ -79,6 +79,7 @@ def second_look(invoices: list[Invoice], pages: list[Page], settings: Settings) 
     crops += look_for_machine_number(scanned, settings)
     crops += look_for_issue_date(scanned, settings)
     crops += look_for_check_code(scanned, settings)
+    crops += look_for_party_names(scanned, settings)
     for inv, page in scanned:
         if repair_totals(inv) + identifiers_from_qr(inv):
             validate(inv)
@@ -388,6 +389,53 @@ def look_for_machine_number(scanned: list[tuple[Invoice, Page]], settings: Setti
     return read
 
 
+# A party's name not found is looked for in a band over its tax id's row: from this many of the tax id's heights above
+# its top down to a share of its height into it (the print offset lifts a name onto the block's top rule), from a
+# height left of the tax id to NAME_BAND_WIDTH of the page's width right of its start; at its own size, then twice.
+NAME_BAND_ABOVE = 1.5
+NAME_BAND_INTO = 0.3
+NAME_BAND_WIDTH = 0.3
+NAME_BAND_SCALES = (1.0, 2.0)
+
+
+def look_for_party_names(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
+    """A scan's party name not found, where its tax id was, is looked for once more in the band over the tax id's
+    row, in the printer-ink view (the red rule taken out), in grey at its own size and then at twice it: the page's detection, and the ink
+    search after it (scan.uncovered_ink, ink darker than UNCOVERED_INK), missed a phone photo's faint name printed
+    onto the block's top rule, which struck it through in the detection view (first run 27374, where the band in
+    that view found nothing either). Text detected there that no line of the page covers is recognised, and the page is read again with it; a
+    name found so is the field's, with the lines it was read from, and is re-read, weighed and scored as any name
+    (intake.names). Returns how many crops were recognised."""
+    read = 0
+    for inv, page in scanned:
+        image = page.processed_image
+        if image is None or not page.lines:
+            continue
+        for side in ("buyer", "seller"):
+            name, tax = f"{side}_name", inv.fields[f"{side}_tax_id"]
+            fv = inv.fields[name]
+            if fv.value or Reason.NOT_FOUND not in fv.reasons or not tax.value or tax.box is None:
+                continue
+            x0, y0, _x1, y1 = tax.box
+            h = y1 - y0
+            band = (max(0, int(x0 - h)), max(0, int(y0 - NAME_BAND_ABOVE * h)),
+                    min(image.shape[1], int(x0 + NAME_BAND_WIDTH * image.shape[1])), int(y0 + NAME_BAND_INTO * h))
+            if band[3] - band[1] < 8:
+                continue
+            for scale in NAME_BAND_SCALES:
+                found, crops = _band_lines(page, band, scale, settings, view=page.content_image)
+                read += crops
+                fresh = _field_with(page, found, name)
+                if fresh is not None and fresh.value and fresh.box is not None:
+                    break
+            else:
+                continue
+            page.lines = [*page.lines, *(ln for ln in found if overlap(fresh.box, ln.box) >= 0.5)]
+            inv.fields[name] = fresh
+            log.info("%s: not found; the band over its tax id reads %s", name, fresh.value)
+    return read
+
+
 def look_for_issue_date(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
     """A scan's issue date not found is looked for once more in the header's right half, above the header's bottom
     (ocrfields.header_limit), detected at the band's own size: the page's detection, at about half of it, missed
@@ -471,10 +519,10 @@ BAND_RUN_ON = 3.0
 
 
 def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, settings: Settings,
-                keep_taken: bool = False) -> tuple[list[TextLine], int]:
-    """Text detected in `band` (x0, y0, x1, y1) of the page's image, in grey at `scale`, that no line of the page
-    takes in (overlap >= 0.3; with `keep_taken`, what the page's lines take in too), recognised: (the lines found, in
-    page pixels; how many crops were recognised)."""
+                keep_taken: bool = False, view: "np.ndarray | None" = None) -> tuple[list[TextLine], int]:
+    """Text detected in `band` (x0, y0, x1, y1) of the page's image (or of `view`, one of its views), in grey at
+    `scale`, that no line of the page takes in (overlap >= 0.3; with `keep_taken`, what the page's lines take in
+    too), recognised: (the lines found, in page pixels; how many crops were recognised)."""
     import numpy as np
 
     from intake.ocr import crop_quad, get_engine
@@ -482,7 +530,7 @@ def _band_lines(page: Page, band: tuple[int, int, int, int], scale: float, setti
     from intake.scan import text_line
 
     x0, y0, x1, y1 = band
-    grey = _grey_view(page.processed_image[y0:y1, x0:x1], scale)
+    grey = _grey_view((page.processed_image if view is None else view)[y0:y1, x0:x1], scale)
     engine = get_engine(settings)
     covered = [(ln.x0, ln.y0, ln.x1, ln.y1) for ln in page.lines]
     quads = []
