@@ -132,6 +132,22 @@ def unconfused(text: str) -> str:
     return text.translate(_CONFUSIONS)
 
 
+# The glyphs a capital amount is written in: its numerals, their units and the currency's.
+_CAPITAL_GLYPHS = frozenset(_DIGITS + "拾佰仟万亿圆元角分整")
+# A text of at least CAPITAL_TEXT_MIN glyphs, this share of them capital glyphs (their look-alikes counted), is a
+# capital amount however misread: no company's name is so written.
+CAPITAL_TEXT_SHARE = 0.6
+CAPITAL_TEXT_MIN = 3
+
+
+def reads_as_capital(text: str) -> bool:
+    """Whether `text` is a capital amount's words, or a piece of them, read with glyphs wrong (陆伯伍抬以万氟 for
+    陆佰伍拾玖万…; 角贰分, a tail): CAPITAL_TEXT_SHARE of its Chinese glyphs or more are capital glyphs once their
+    look-alikes are put back (`unconfused`)."""
+    glyphs = [c for c in unconfused(text) if "\u4e00" <= c <= "\u9fff"]
+    return len(glyphs) >= CAPITAL_TEXT_MIN and sum(c in _CAPITAL_GLYPHS for c in glyphs) >= CAPITAL_TEXT_SHARE * len(glyphs)
+
+
 def words_to_amount(text: str) -> Decimal | None:
     """Parse printed 大写 words ('⊗玖佰陆拾贰元整', '（负数）叁佰圆整', '贰拾肆圆零柒分'); None when not a clean amount."""
     if not text:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from intake import normal
+from intake.capital import reads_as_capital
 from intake.invoice import FieldValue, Invoice, InvoiceType, Reason, Source
 from intake.layout import Layout, Piece
 from intake.names import is_fragment, places_of
@@ -320,7 +321,7 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
             continue
         text = _name_text(p.text)
         if (len(_CJK.findall(text)) < 2 or re.search(r"\d{4}\s*年|[<>*/+]{2}", text) or _FORM_LABEL.search(text)
-                or _COPY_LABEL.match(text)):
+                or _COPY_LABEL.match(text) or reads_as_capital(text)):
             continue
         cands.append(p)
     if not cands:

@@ -194,3 +194,18 @@ def test_the_words_read_from_a_page_run_on_past_a_look_alike_that_means_nothing_
     # The ⊗ start mark read as O is no 零 of the amount's.
     marked = Hit(label=row.label, tail=[Piece("O贰万贰仟陆佰肆拾贰圆壹角柒分", 110, 0, 300, 20, 0.94)])
     assert _words(marked, lambda text, pieces: text) == "贰万贰仟陆佰肆拾贰圆壹角柒分"
+
+
+@pytest.mark.parametrize("text, capital", [
+    ("陆伯伍抬以万氟", True),  # 陆佰伍拾玖万…, misread (first run 27046: taken for the seller's name)
+    ("角贰分", True),  # the words' tail (first run 27662)
+    ("玖佰壹拾乘圆伍角贰分", True),
+    ("杭州市嘉捷电子科技有限公司", False),
+    ("万达", False),  # too short to tell
+    ("万元亿贸易有限公司", False),
+    ("北京市万佰零售店", False),
+])
+def test_a_capital_amount_read_with_glyphs_wrong_is_told_from_a_name(text, capital):
+    from intake.capital import reads_as_capital
+
+    assert reads_as_capital(text) is capital
