@@ -400,12 +400,12 @@ NAME_BAND_SCALES = (1.0, 2.0)
 
 def look_for_party_names(scanned: list[tuple[Invoice, Page]], settings: Settings) -> int:
     """A scan's party name not found, where its tax id was, is looked for once more in the band over the tax id's
-    row, in the printer-ink view (the red rule taken out), in grey at its own size and then at twice it: the page's detection, and the ink
-    search after it (scan.uncovered_ink, ink darker than UNCOVERED_INK), missed a phone photo's faint name printed
-    onto the block's top rule, which struck it through in the detection view (first run 27374, where the band in
-    that view found nothing either). Text detected there that no line of the page covers is recognised, and the page is read again with it; a
-    name found so is the field's, with the lines it was read from, and is re-read, weighed and scored as any name
-    (intake.names). Returns how many crops were recognised."""
+    row, in the printer-ink view (the red rule taken out), in grey at its own size and then at twice it. The page's
+    detection, and the ink search after it (scan.uncovered_ink, ink darker than UNCOVERED_INK), missed a phone
+    photo's faint name printed onto the block's top rule, which struck it through in the detection view (first run
+    27374, where the band in that view found nothing either). Text detected there that no line of the page covers
+    is recognised, and the page is read again with it; a name found so is the field's, with the lines it was read
+    from, and is re-read, weighed and scored as any name (intake.names). Returns how many crops were recognised."""
     read = 0
     for inv, page in scanned:
         image = page.processed_image
