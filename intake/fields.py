@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from intake import normal, ocrfields
-from intake.capital import unconfused
+from intake.capital import reads_as_capital, unconfused
 from intake.invoice import FieldValue, Invoice, InvoiceType, Reason, Source
 from intake.items import FieldMaker, find_columns, is_goods_list_reference, read_items, spaced
 from intake.layout import Hit, Layout, Piece, bands, label, sub_piece, value_run
@@ -52,8 +52,10 @@ LABELS = {
     # 价, any glyph for 税 (first runs 14614 and 15214, phone photos: 价视合计, 价科合计; the words row's only anchor), 合计.
     # Or 合计 with its bracketed 大写, the 价税 lost (first run 25470, a phone photo: 合计（大写） read, taken for the 合计
     # row's label, and the row's ¥52.00 for the amount).
-    "words": label(r"价\s*[\u4e00-\u9fff]\s*合\s*计\s*[（(]?\s*(?:" + spaced("大写") + r")?\s*[)）]?|"
-                   + spaced("合计") + _WORDS_TAIL + r"\s*[)）]?", "价合"),
+    # Or 价, any glyph, 合 and any glyph before the bracketed 大写 (first run 27783, an image PDF: 价税合号（大写）, with
+    # neither the 合计 row's label nor 小写 read; no words row, so no invoice, and the file failed as none).
+    "words": label(r"价\s*[\u4e00-\u9fff]\s*合\s*(?:计|[\u4e00-\u9fff](?=" + _WORDS_TAIL + r"))\s*[（(]?\s*(?:"
+                   + spaced("大写") + r")?\s*[)）]?|" + spaced("合计") + _WORDS_TAIL + r"\s*[)）]?", "价合"),
     # Or 小 and one sign not a glyph between brackets: its 写 misread (first run 25083, an image PDF: (小4)¥725.17, the
     # 4 then taken for the total with tax and the figure for the 合计 amount). Not a glyph: an item's (小号) is no label.
     "figures": label(r"[（(]?\s*" + spaced("小写") + r"\s*[)）]?|" + _SMALL_MISREAD, "（(小"),
@@ -256,8 +258,10 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
 
 
 def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
-    """When OCR lost the 价税合计 label: its row is the capital amount's, or where 小写 is, or just under the 合计 row."""
-    capitals = [p for p in layout.pieces if _CAPITAL_ALONE.search(unconfused(p.text))
+    """When OCR lost the 价税合计 label: its row is the capital amount's, or where 小写 is, or just under the 合计 row.
+    The capital amount may be read in part, without its 圆 (`reads_as_capital`: first run 27783, 贰佰捌拾万零叁 the only
+    piece of that row read besides its misread label)."""
+    capitals = [p for p in layout.pieces if (_CAPITAL_ALONE.search(unconfused(p.text)) or reads_as_capital(p.text))
                 and (columns is None or p.y0 > columns.y1)]
     if capitals:
         p = max(capitals, key=lambda p: p.cy)
@@ -267,11 +271,29 @@ def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
     if figures:
         return min(figures, key=lambda h: h.y0)
     totals = [h for h in layout.find(LABELS["total"], max_gap=16.0) if columns is None or h.y0 > columns.y1]
-    if not totals:
+    if totals:
+        total = max(totals, key=lambda h: h.y0)
+        h = total.height
+        return Hit(label=[Piece("", total.x0, total.y1 + 0.2 * h, total.x1, total.y1 + 1.2 * h)], tail=[])
+    return _row_over_the_seller(layout, columns)
+
+
+def _row_over_the_seller(layout: Layout, columns) -> Hit | None:
+    """Last, where nothing of the words row, the 小写 label or the 合计 row was read: the row just over the seller's
+    block, a tax-id label under the table with the buyer's over it. Its totals are then looked for by their figures,
+    or not found: the invoice goes to review, where otherwise the file failed as holding no invoice (first run 27783,
+    before its misread label was known)."""
+    if columns is None:
         return None
-    total = max(totals, key=lambda h: h.y0)
-    h = total.height
-    return Hit(label=[Piece("", total.x0, total.y1 + 0.2 * h, total.x1, total.y1 + 1.2 * h)], tail=[])
+    ids = layout.find(LABELS["party_tax_id"])
+    sellers = [h for h in ids if h.y0 > columns.y1]
+    if not sellers or not any(h.y1 < columns.y0 for h in ids):
+        return None
+    seller = min(sellers, key=lambda h: h.y0)
+    h = seller.height
+    names = [n for n in layout.find(LABELS["party_name"]) if columns.y1 < n.y0 < seller.y0 and seller.y0 - n.y1 < h]
+    top = min((n.y0 for n in names), default=seller.y0 - 1.1 * h)
+    return Hit(label=[Piece("", seller.x0, top - 1.2 * h, seller.x1, top - 0.2 * h)], tail=[])
 
 
 def _has(layout: Layout, lab) -> bool:

@@ -1180,14 +1180,59 @@ def test_a_words_label_with_税_misread_still_anchors_the_totals(label):
     assert inv.fields["amount_with_tax"].value == "218.10"
 
 
+@pytest.mark.parametrize("label, capital, found", [
+    ("价税合号（大写）", "", True),  # 计 misread, the bracketed 大写 after it: the label
+    ("价税合号", "", False),  # without its bracket, 合号 is no label (nor are the totals found otherwise)
+    ("价税仓号", "贰佰壹拾捌", True),  # no label; the capital amount read in part, without its 圆, stands in for it
+    ("价税仓号", "贰佰壹拾捌圆壹角", True),  # the whole of it, as before
+])
+def test_a_words_row_with_计_misread_or_its_capital_amount_cut_still_anchors_the_totals(label, capital, found):
+    """First run 27783 (an image PDF): 价税合号（大写） read, 贰佰捌拾万零叁 the only piece of the capital amount, and neither
+    the 合计 row's label nor 小写 read: no words row, so no invoice, and the file failed as holding none."""
+    from intake.fields import read_page
+
+    body = [line for line in _BODY if line[0] != "合计"]
+    lines = body + [("￥218.10", (1276, 705, 1410, 745), 0.96), (label, (262, 768, 447, 804), 0.9),
+                    ("￥218.10", (1370, 770, 1500, 804), 0.96)]
+    if capital:
+        lines.append((capital, (616, 770, 900, 804), 0.96))
+    inv = read_page(_page(lines)).invoice
+    assert (inv is not None and inv.fields["amount_with_tax"].value == "218.10") == found
+
+
+def test_an_invoice_whose_words_row_is_unread_is_still_an_invoice_with_its_totals_for_review():
+    """Nothing of the words row, the 小写 label or the 合计 row read: the row over the seller's block stands in for
+    it, so the page is an invoice whose totals go to review, not a file failed as holding none."""
+    from intake.fields import read_page
+    from intake.scoring import score
+    from intake.settings import load_settings
+    from intake.validate import validate
+
+    body = [line for line in _BODY if line[0] != "合计"] + [("价税仓号", (262, 768, 447, 804), 0.6)]
+    seller = [("名称：苏州市晶通物流有限公司", (100, 830, 800, 866), 0.99),
+              ("纳税人识别号：91320506MA1XXXXX2K", (100, 870, 800, 906), 0.99)]
+    assert read_page(_page(body)).invoice is None  # no seller's block under the table: no invoice read
+    inv = read_page(_page(body + seller)).invoice
+    assert inv is not None
+    assert inv.fields["seller_name"].value == "苏州市晶通物流有限公司"
+    assert inv.fields["buyer_tax_id"].value == "91320200MA1MXXX1X5"
+    validate(inv)
+    score(inv, load_settings(env={}))
+    assert inv.fields["amount_with_tax"].value == "" and inv.fields["amount_with_tax"].status == "needs_review"
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [14614, 15214])  # 价视合计, 价科合计
-def test_a_phone_photo_whose_words_label_is_misread_is_an_invoice(tmp_path, seed):
+@pytest.mark.parametrize("seed, kind", [
+    (14614, "phone_photo"),  # 价视合计
+    (15214, "phone_photo"),  # 价科合计
+    (27783, "image_pdf"),  # 价税合号（大写）, the capital amount read in part: failed as no invoice
+])
+def test_a_scan_whose_words_label_is_misread_is_an_invoice(tmp_path, seed, kind):
     from intake.pipeline import extract_file
     from intake.settings import load_settings
     from samples.generate import generate
 
-    case = generate(seed, "phone_photo", tmp_path)
+    case = generate(seed, kind, tmp_path)
     (inv,) = extract_file(case.path, load_settings(env={})).invoices
     assert (inv.fields["invoice_number"].value, inv.fields["amount_with_tax"].value) == (
         case.truth["invoice_number"], case.truth["amount_with_tax"])
