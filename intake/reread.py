@@ -584,7 +584,9 @@ DRAWER_RULE_SHARE = 0.8
 # Or faint ink (scan.FAINT_DEPTH under the paper around the box) down this share of a column of that gap: a glyph's
 # stroke, lighter than UNCOVERED_INK where the seal's edge half whitened it.
 DRAWER_FAINT_COLUMN = 0.5
-# Widened by this many line heights in turn, the drawer's line is read again until it reads longer, this surely.
+# Widened by this many line heights in turn, the drawer's line is read again until it reads longer, this surely; a
+# read that adds glyphs is read wider still, and taken over where that adds more (first run 27782, a phone photo: 张
+# read, widened by 0.6 张华, accepted; by 1.2 张华雪, its last glyph against the seal's edge).
 DRAWER_WIDENING = (0.6, 1.2)
 DRAWER_WIDER_SCORE = 0.9
 # Glyphs the recognizer makes of a common given-name glyph and that given names hardly hold themselves: 字 for 宇. In
@@ -634,6 +636,7 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
             continue
         engine = get_engine(settings)
         box = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+        found: FieldValue | None = None
         for by in DRAWER_WIDENING:
             (text, score), = engine.recognize_crops([crop_quad(image, widened(box, by))])
             read += 1
@@ -641,15 +644,18 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
             # Not the last glyph again: a smudge after a glyph reads as that glyph once more (seed 5005: the seal's
             # remnant after 赵娜超 read 赵娜超超, 0.9 sure). A name that does double its glyph (芳芳) stays incomplete.
             added = longer[len(fv.value):]
-            if (score >= DRAWER_WIDER_SCORE and longer.startswith(fv.value) and 1 <= len(added) <= 2
+            if (score >= DRAWER_WIDER_SCORE and longer.startswith(found.value if found else fv.value)
+                    and len(longer) > len(found.value if found else fv.value) and len(added) <= 2
                     and re.fullmatch(r"[\u4e00-\u9fff]+", longer) and added[0] != fv.value[-1]):
-                log.info("drawer: read %r, the box widened reads %r", fv.value, longer)
-                inv.fields["drawer"] = FieldValue(value=longer, source=Source.OCR, raw_confidence=min(score, fv.raw_confidence),
-                                                  box=(x0, y0, x1 + by * h, y1), page=fv.page)
+                log.info("drawer: read %r, the box widened by %s reads %r", fv.value, by, longer)
+                found = FieldValue(value=longer, source=Source.OCR, raw_confidence=min(score, fv.raw_confidence),
+                                   box=(x0, y0, x1 + by * h, y1), page=fv.page)
+            elif found:
                 break
-        else:
-            if near:
-                fv.flag(Reason.INCOMPLETE)
+        if found:
+            inv.fields["drawer"] = found
+        elif near:
+            fv.flag(Reason.INCOMPLETE)
     return read
 
 

@@ -703,6 +703,7 @@ def test_a_machine_number_printed_small_onto_the_table_rule_of_a_phone_photo_is_
     (15775, "image_pdf", "drawer"),  # 周婷车 for 周婷军, accepted
     (24422, "phone_photo", "drawer"),  # 王华男 for 王华勇, 勇's head on the table's bottom rule, accepted at 0.96
     (17852, "paper_special", "drawer"),  # 刘平 for 刘平燕, 燕 under the seal's edge a little past the box, accepted
+    (27782, "phone_photo", "drawer"),  # 张 read, widened 张华 and accepted; widened more 张华雪, 雪 by the seal's edge
     (15790, "phone_photo", "machine_number"),  # only 编号： of its label read, the number not: accepted empty
     (17326, "phone_photo", "machine_number"),  # label and number faint; the band's detection at 2x found nothing
     # label and number one box in its header band, the page having read the label alone (相密鸣号：): BAND_RUN_ON
