@@ -259,9 +259,9 @@ def _second_reading(layout: Layout, inv: Invoice, columns, words: Hit, width: fl
 
 def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
     """When OCR lost the 价税合计 label: its row is the capital amount's, or where 小写 is, or just under the 合计 row.
-    The capital amount may be read in part, without its 圆 (`reads_as_capital`: first run 27783, 贰佰捌拾万零叁 the only
-    piece of that row read besides its misread label)."""
-    capitals = [p for p in layout.pieces if (_CAPITAL_ALONE.search(unconfused(p.text)) or reads_as_capital(p.text))
+    The capital amount may be read in part, without its 圆 (first run 27783, 贰佰捌拾万零叁 the only piece of that row
+    read besides its misread label): `_capital_in_part`."""
+    capitals = [p for p in layout.pieces if (_CAPITAL_ALONE.search(unconfused(p.text)) or _capital_in_part(p.text))
                 and (columns is None or p.y0 > columns.y1)]
     if capitals:
         p = max(capitals, key=lambda p: p.cy)
@@ -276,6 +276,17 @@ def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
         h = total.height
         return Hit(label=[Piece("", total.x0, total.y1 + 0.2 * h, total.x1, total.y1 + 1.2 * h)], tail=[])
     return _row_over_the_seller(layout, columns)
+
+
+# A piece of a capital amount read without its unit: this many Chinese glyphs at least, and no digit. Not a figure
+# among words (a taxi receipt's print run, 7000万分(70万×100…: three capital glyphs among digits, taken for the words
+# row; the real photo then read as an invoice, every value held).
+CAPITAL_PART_MIN = 4
+
+
+def _capital_in_part(text: str) -> bool:
+    return (reads_as_capital(text) and not re.search(r"\d", text)
+            and len(re.findall(r"[\u4e00-\u9fff]", text)) >= CAPITAL_PART_MIN)
 
 
 def _row_over_the_seller(layout: Layout, columns) -> Hit | None:
