@@ -24,8 +24,9 @@ _COLON = r"\s*[:：]?"
 # The 号 ending 纳税人识别号, or what a scan makes of it: another glyph, or a digit and a dot (first run 19278: 纳税人识别5·,
 # the seller's tax id not found). A digit alone is not taken: the tax id itself may follow a label whose 号 was lost.
 _TAX_LABEL_END = r"\s*(?:号|[^\s\dA-Za-z:：]|\d[·.．,，、])?"
-# The 小写 label with its 写 read as a sign that is no glyph, between both brackets: (小4).
-_SMALL_MISREAD = r"[（(]\s*小\s*[^\s\u4e00-\u9fff¥￥]\s*[)）]"
+# The 小写 label with its 写 read as a sign that is no glyph, between both brackets: (小4); or lost, (小) (first run
+# 28513, a paper 普票: its piece, (小)¥705294.86, starting left of the 合计 amount's, was taken for that amount).
+_SMALL_MISREAD = r"[（(]\s*小\s*[^\s\u4e00-\u9fff¥￥]?\s*[)）]"
 
 # What follows 合计 in the words row's label: （大写）.
 _WORDS_TAIL = r"\s*[（(]\s*" + spaced("大写")

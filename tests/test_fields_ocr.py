@@ -643,16 +643,18 @@ def test_the_合计_tax_set_lower_than_the_labels_row_is_read_beside_the_amount(
     assert "from_difference" not in f["total_tax"].support
 
 
-def test_the_小写_label_with_its_写_misread_is_still_the_label():
+@pytest.mark.parametrize("label", ["(小4)", "(小)"])
+def test_the_小写_label_with_its_写_misread_is_still_the_label(label):
     """First run 25083 (an image PDF): (小写) read (小4) and run into its figure; the 4 was taken for the total with
-    tax and the figure for the 合计 amount, the 合计 figures above on the unread 计's row then lost."""
+    tax and the figure for the 合计 amount, the 合计 figures above on the unread 计's row then lost. First run 28513 (a
+    paper 普票): read (小), its 写 lost, the piece starting left of the 合计 amount's, which it was then taken for."""
     from intake.fields import read_page
 
     lines = _BODY[:9] + [
         ("¥641.74", (1302, 704, 1410, 738), 0.998),
         ("¥83.43", (1627, 704, 1722, 740), 0.995),
         ("合", (309, 718, 347, 756), 0.944),
-        ("(小4)¥725.17", (1270, 740, 1466, 815), 0.942),
+        (label + "¥725.17", (1270, 740, 1466, 815), 0.942),
         ("柒佰贰拾伍圆壹角柒分", (619, 760, 880, 789), 0.998),
         ("价税合计（大写）", (262, 770, 449, 807), 0.997),
     ]

@@ -94,6 +94,15 @@ def test_合计_row_figures_misplaced_or_cut_are_read_and_accepted(seed, folder)
 
 
 @pytest.mark.slow
+def test_a_小写_label_read_without_its_写_is_not_taken_for_the_合计_amount(folder):
+    """First run 28513 (a paper 普票): (小)¥705294.86, a piece two rows high starting left of the 合计 amount's, was
+    taken for that amount; the total with tax then computed from the difference, both held."""
+    inv, truth = _invoice(28513, "paper_normal", folder)
+    for name in ("total_amount", "total_tax", "amount_with_tax"):
+        assert (inv.get(name), inv.fields[name].status) == (truth[name], "accepted"), name
+
+
+@pytest.mark.slow
 def test_cut_figure_widened_in_the_ocr_lines(folder):
     """At the OCR level: the line under the tax figure reads with its cents, and its box ends where the figure does."""
     import re
