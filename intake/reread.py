@@ -643,9 +643,8 @@ def mend_cut_drawers(scanned: list[tuple[Invoice, Page]], settings: Settings) ->
             longer = normal.name(text)
             # Not the last glyph again: a smudge after a glyph reads as that glyph once more (seed 5005: the seal's
             # remnant after 赵娜超 read 赵娜超超, 0.9 sure). A name that does double its glyph (芳芳) stays incomplete.
-            added = longer[len(fv.value):]
-            if (score >= DRAWER_WIDER_SCORE and longer.startswith(found.value if found else fv.value)
-                    and len(longer) > len(found.value if found else fv.value) and len(added) <= 2
+            added, base = longer[len(fv.value):], found.value if found else fv.value
+            if (score >= DRAWER_WIDER_SCORE and longer.startswith(base) and len(base) < len(longer) <= len(fv.value) + 2
                     and re.fullmatch(r"[\u4e00-\u9fff]+", longer) and added[0] != fv.value[-1]):
                 log.info("drawer: read %r, the box widened by %s reads %r", fv.value, by, longer)
                 found = FieldValue(value=longer, source=Source.OCR, raw_confidence=min(score, fv.raw_confidence),
