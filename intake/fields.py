@@ -57,8 +57,9 @@ LABELS = {
     # neither the 合计 row's label nor 小写 read; no words row, so no invoice, and the file failed as none).
     "words": label(r"价\s*[\u4e00-\u9fff]\s*合\s*(?:计|[\u4e00-\u9fff](?=" + _WORDS_TAIL + r"))\s*[（(]?\s*(?:"
                    + spaced("大写") + r")?\s*[)）]?|" + spaced("合计") + _WORDS_TAIL + r"\s*[)）]?", "价合"),
-    # Or 小 and one sign not a glyph between brackets: its 写 misread (first run 25083, an image PDF: (小4)¥725.17, the
-    # 4 then taken for the total with tax and the figure for the 合计 amount). Not a glyph: an item's (小号) is no label.
+    # Or 小 and at most one sign not a glyph between brackets: its 写 misread or lost (first run 25083, an image PDF:
+    # (小4)¥725.17, the 4 then taken for the total with tax and the figure for the 合计 amount; 28513: (小),
+    # _SMALL_MISREAD). Not a glyph: an item's (小号) is no label.
     "figures": label(r"[（(]?\s*" + spaced("小写") + r"\s*[)）]?|" + _SMALL_MISREAD, "（(小"),
     "drawer": label(spaced("开票人") + _COLON, "开"),
     "remarks": label(r"备\s*注?", "备"),
