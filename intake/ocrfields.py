@@ -42,10 +42,12 @@ _TAXID_LABEL_READ = (re.compile(r"^([^:：]{2,12})[:：]\s*"), re.compile(r"^([^
 _TAXID_LABEL_GLYPHS = set("纳税人识别号")
 # The label's last glyph, its colon lost as well ("建号91310104637W12QG8G", seed 5360), or the label misread whole
 # ("电热9131011295JN8D33X0", seed 8012): the check character decides.
-_TAXID_LABEL_TAIL = re.compile(r"^([^:：0-9A-Z]{1,7})\s*[:：]?\s*")
+# Either may follow a colon the rest of the label was read as (first run 29128, a paper 专票: ：号：91320106BB0713131T,
+# the seller's tax id not found).
+_TAXID_LABEL_TAIL = re.compile(r"^[:：]?([^:：0-9A-Z]{1,7})\s*[:：]?\s*")
 # Or the label misread into a letter too, its colon read (first run 19612, a paper 专票: 机A号：911101055637YJYD0P, the
 # seller's tax id not found).
-_TAXID_LABEL_TO_COLON = re.compile(r"^([^:：]{1,7})[:：]\s*")
+_TAXID_LABEL_TO_COLON = re.compile(r"^[:：]?([^:：]{1,7})[:：]\s*")
 # A name found above a tax id whose label was misread keeps this share of its recognizer score (it goes to review):
 # on seeds 5000-5079 one of four such names had a glyph wrong ("弘天品" for 弘天晶) at a score of 0.975.
 MISREAD_BLOCK_FACTOR = 0.5

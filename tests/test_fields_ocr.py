@@ -551,6 +551,8 @@ def test_a_span_that_does_not_read_as_the_pieces_leaves_the_name_flagged():
     ("70G4G 74947 77G53 37420", ""),  # first run 16193: two letters in one group
     ("G359G 8G707 9G322 GG355", ""),  # first run 26093: six 6s read as G, 14 of 20 glyphs digits
     ("91320 106KU 74Y2E E68", "91320106KU74Y2EE68"),  # spaced, but half its characters letters: no 校验码
+    ("：号：91320106BB0713131T", "91320106BB0713131T"),  # first run 29128: the label's head read as a colon
+    ("：号：91320106BB0713131U", ""),
 ])
 def test_a_tax_id_after_the_labels_last_glyph_is_taken_when_its_check_character_holds(text, tax_id):
     from intake.layout import piece
