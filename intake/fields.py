@@ -162,6 +162,8 @@ def read_page(page: Page) -> _PageRead:
     is_ocr = page.kind == PageKind.IMAGE
     if words is None and "清单" not in title and (is_ocr or "发票" in title or _has(layout, LABELS["invoice_number"])):
         words = _words_row_stand_in(layout, columns)
+    elif words is not None and is_ocr:
+        words = _words_set_off(layout, words)
     if words is None:
         if columns is not None and ("清单" in title or _has(layout, LABELS["subtotal"])):
             bottom = _table_bottom(layout, columns, height, LABELS["subtotal"])
@@ -263,8 +265,7 @@ def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
     """When OCR lost the 价税合计 label: its row is the capital amount's, or where 小写 is, or just under the 合计 row.
     The capital amount may be read in part, without its 圆 (first run 27783, 贰佰捌拾万零叁 the only piece of that row
     read besides its misread label): `_capital_in_part`."""
-    capitals = [p for p in layout.pieces if (_CAPITAL_ALONE.search(unconfused(p.text)) or _capital_in_part(p.text))
-                and (columns is None or p.y0 > columns.y1)]
+    capitals = [p for p in layout.pieces if _is_capital(p.text) and (columns is None or p.y0 > columns.y1)]
     if capitals:
         p = max(capitals, key=lambda p: p.cy)
         row = [q for q in layout.row_of(p) if q.x0 > p.x0]
@@ -278,6 +279,30 @@ def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
         h = total.height
         return Hit(label=[Piece("", total.x0, total.y1 + 0.2 * h, total.x1, total.y1 + 1.2 * h)], tail=[])
     return _row_over_the_seller(layout, columns)
+
+
+# How far from the 价税合计 label's centre, in its heights, its capital amount is looked for when the print offset set
+# it off the label's row (first run 29276: 24.5 px under a label 37 px tall, 0.65 of it reached).
+WORDS_OFFSET = 1.2
+
+
+def _is_capital(text: str) -> bool:
+    return bool(_CAPITAL_ALONE.search(unconfused(text))) or _capital_in_part(text)
+
+
+def _words_set_off(layout: Layout, words: Hit) -> Hit:
+    """The words row as printed: where the label's row holds no capital amount, the capital amount right of the label
+    within WORDS_OFFSET of it, and its own row on. The printer sets the capital amount and the 小写 figure beside it
+    by one offset, however far from the form's labels (first run 29276, a paper 专票: both 24.5 px under the label's
+    centre, neither read)."""
+    if any(_is_capital(p.text) for p in words.tail):
+        return words
+    near = [p for p in layout.pieces if p.x0 > words.x1 and abs(p.cy - words.cy) <= WORDS_OFFSET * words.height
+            and p.cy != words.cy and _is_capital(p.text)]
+    if not near:
+        return words
+    p = min(near, key=lambda p: abs(p.cy - words.cy))
+    return Hit(label=words.label, tail=[p, *(q for q in layout.row_of(p) if q.x0 > p.x0)])
 
 
 # A piece of a capital amount read without its unit: this many Chinese glyphs at least, and no digit. Not a figure
@@ -556,10 +581,12 @@ def _totals(layout: Layout, columns, words: Hit, make: FieldMaker) -> tuple[Fiel
         if len(tokens) == 1 and tokens[0][0].strip() != "***":
             # Print offset sets the figures lower than the label: the label's row reaches the amount but not the tax
             # beside it, a few pixels lower still (first run 18244: the tax 25 px under 合's centre, 24 allowed; it was
-            # then taken for the difference and held). The figure's own row right of it is the 合计 row's too.
+            # then taken for the difference and held). The figure's own row right of the label is the 合计 row's too,
+            # on either side of it (first run 29276: the tax reached, 24 px under 合's centre, the amount left of it
+            # 25 px under, not).
             first = tokens[0][1]
-            beside = in_row([p for p in layout.row_of(first, x_from=first.x1) if p.x0 >= first.x1 and p not in tail])
-            tokens = _money_tokens(tail + beside)
+            beside = in_row([p for p in layout.row_of(first, x_from=hit.x1) if p.x0 >= hit.x1 and p not in tail])
+            tokens = _money_tokens(sorted(tail + beside, key=lambda p: p.x0))
     # Two printed figures and a stray fragment ("￥1244.1" "3"): the figures carry the cents.
     with_cents = [t for t in tokens if _CENTS.search(t[0]) or t[0].strip() == "***"]
     if len(with_cents) >= 2:

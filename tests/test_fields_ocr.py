@@ -645,6 +645,27 @@ def test_the_合计_tax_set_lower_than_the_labels_row_is_read_beside_the_amount(
     assert "from_difference" not in f["total_tax"].support
 
 
+def test_the_words_row_and_the_合计_amount_set_off_their_labels_rows_by_the_print_offset_are_read():
+    """First run 29276 (a paper 专票): the printer set every value about 24 px under its label. 合's row reached the
+    合计 tax but not the amount left of it (a pixel lower); the capital amount and the ¥ figure beside it, 24.5 px under
+    the 价税合计 label's centre, were on no label's row: the tax was taken for the amount, the rest not found."""
+    from intake.fields import read_page
+
+    lines = _BODY[:9] + [
+        ("合", (342, 792, 379, 830), 1.0),
+        ("计", (418, 794, 450, 823), 1.0),
+        ("¥25699.80", (1730, 817, 1880, 853), 0.988),
+        ("¥428329.78", (1382, 821, 1538, 851), 0.997),
+        ("价税合计（大写）", (292, 847, 489, 884), 0.983),
+        ("(小写)", (1403, 851, 1481, 882), 0.998),
+        ("肆拾伍万肆仟零贰拾玖圆伍角捌分", (669, 872, 1104, 908), 0.983),
+        ("¥454029.58", (1470, 872, 1644, 908), 0.983),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert [f[n].value for n in ("total_amount", "total_tax", "amount_with_tax", "amount_in_words")] == [
+        "428329.78", "25699.80", "454029.58", "肆拾伍万肆仟零贰拾玖圆伍角捌分"]
+
+
 @pytest.mark.parametrize("label", ["(小4)", "(小)"])
 def test_the_小写_label_with_its_写_misread_is_still_the_label(label):
     """First run 25083 (an image PDF): (小写) read (小4) and run into its figure; the 4 was taken for the total with
