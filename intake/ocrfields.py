@@ -328,12 +328,16 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
         cands.append(p)
     if not cands:
         return []
-    first = max(cands, key=lambda p: p.cy)
+    # The name starts over its tax id: the lowest piece that does, not a remark beside it (first run 28948: 项目名称：
+    # 深圳市办公楼改造工程 in the 备注 box, a few pixels lower than the seller's name, was taken for it).
+    first = max([p for p in cands if p.x0 < t.x1] or cands, key=lambda p: p.cy)
     row = [p for p in cands if abs(p.cy - first.cy) < 0.5 * h]
     row.sort(key=lambda p: p.x0)
     # A name split by the reader: pieces that follow each other on the row. A gap wider than a glyph is text the
-    # detector did not see (a form rule or the seal over it); the name spans it and `unread_gap` flags it.
+    # detector did not see (a form rule or the seal over it); the name spans it and `unread_gap` flags it. Gaps are
+    # measured in the name's glyphs: a tax id run into its label over two rows is twice their height (28948).
     start = min(row, key=lambda p: abs(p.cy - first.cy) + 0.01 * p.x0)
+    h = max(start.height, layout.char_height)
     # A line a rule strikes through may come as two boxes that overlap, the glyph at the seam in both
     # (济南市通展景商 + 商贸股份有限公司): the second follows the first when it starts and ends clearly further right.
     out = [start]

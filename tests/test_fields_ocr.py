@@ -666,6 +666,27 @@ def test_the_words_row_and_the_合计_amount_set_off_their_labels_rows_by_the_pr
         "428329.78", "25699.80", "454029.58", "肆拾伍万肆仟零贰拾玖圆伍角捌分"]
 
 
+def test_a_remark_beside_the_sellers_name_is_no_part_of_it():
+    """First run 28948 (a paper 专票): the seller's tax id run into its label over two rows made a box twice a glyph's
+    height; the 备注 box's first remark, a few pixels lower than the seller's name and within six such heights of
+    it, was taken for the name (项目名称：深圳市办公楼改造工程). Image PDF 28823: 备市场煤 joined to the name the same way."""
+    from intake.fields import read_page
+
+    lines = _BODY[:10] + [
+        ("价税合计（大写）", (330, 962, 556, 1005), 0.916),
+        ("叁仟陆佰伍拾柒圆陆角", (780, 990, 1100, 1030), 0.99),
+        ("称：", (353, 1018, 427, 1071), 0.925),
+        ("深圳市东图国际旅行社有限公司", (482, 1036, 925, 1082), 1.0),
+        ("备项目名称：深圳市办公楼改造工程", (1316, 1040, 1799, 1098), 0.995),
+        ("纳税人识别号：914403002E6360002K", (275, 1061, 847, 1142), 0.995),
+        ("项目地址：深圳市南山区", (1373, 1091, 1673, 1124), 0.998),
+        ("深圳市南山区新华街309号028-54171174", (480, 1139, 957, 1177), 1.0),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert f["seller_tax_id"].value == "914403002E6360002K"
+    assert f["seller_name"].value == "深圳市东图国际旅行社有限公司"
+
+
 @pytest.mark.parametrize("label", ["(小4)", "(小)"])
 def test_the_小写_label_with_its_写_misread_is_still_the_label(label):
     """First run 25083 (an image PDF): (小写) read (小4) and run into its figure; the 4 was taken for the total with
