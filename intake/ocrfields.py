@@ -336,7 +336,9 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
     # A name split by the reader: pieces that follow each other on the row. A gap wider than a glyph is text the
     # detector did not see (a form rule or the seal over it); the name spans it and `unread_gap` flags it. Gaps are
     # measured in the name's glyphs: a tax id run into its label over two rows is twice their height (28948).
-    start = min(row, key=lambda p: abs(p.cy - first.cy) + 0.01 * p.x0)
+    # Its start is the row's leftmost piece: one line the detector split may come as pieces a few pixels apart in height
+    # (first run 28734: 贵阳市海装 2.5 px above 吉权份有限公司, which was taken for the whole name).
+    start = min(row, key=lambda p: p.x0)
     h = max(start.height, layout.char_height)
     # A line a rule strikes through may come as two boxes that overlap, the glyph at the seam in both
     # (济南市通展景商 + 商贸股份有限公司): the second follows the first when it starts and ends clearly further right.

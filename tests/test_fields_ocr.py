@@ -687,6 +687,30 @@ def test_a_remark_beside_the_sellers_name_is_no_part_of_it():
     assert f["seller_name"].value == "深圳市东图国际旅行社有限公司"
 
 
+def test_a_name_split_by_the_detector_starts_at_its_leftmost_piece():
+    """First run 28734 (a phone photo): the buyer's name came as two pieces, 贵阳市海装 2.5 px higher than 吉权份有限公司;
+    the name was taken from the lower piece alone, its head dropped."""
+    from intake.fields import read_page
+
+    lines = [
+        ("四川增值税专用发票", (603, 53, 1086, 128), 0.99),
+        ("贵阳市海装", (367, 228, 472, 251), 0.885),
+        ("吉权份有限公司", (492, 228, 637, 256), 0.885),
+        ("名", (220, 237, 243, 261), 1.0),
+        ("称：", (282, 237, 310, 259), 0.96),
+        ("91520115X45J22200J", (355, 256, 609, 294), 1.0),
+        ("纳税人识别号", (218, 271, 345, 300), 0.999),
+        ("货物或应税劳务、服务名称", (215, 382, 464, 420), 1.0),
+        ("金额", (1119, 395, 1166, 421), 0.97),
+        ("税额", (1500, 395, 1550, 421), 0.97),
+        ("价税合计（大写）", (262, 770, 449, 807), 0.997),
+        ("柒佰贰拾伍圆壹角柒分", (619, 770, 880, 799), 0.998),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert f["buyer_tax_id"].value == "91520115X45J22200J"
+    assert f["buyer_name"].value == "贵阳市海装吉权份有限公司"
+
+
 @pytest.mark.parametrize("label", ["(小4)", "(小)"])
 def test_the_小写_label_with_its_写_misread_is_still_the_label(label):
     """First run 25083 (an image PDF): (小写) read (小4) and run into its figure; the 4 was taken for the total with
