@@ -25,8 +25,10 @@ _COLON = r"\s*[:：]?"
 # the seller's tax id not found). A digit alone is not taken: the tax id itself may follow a label whose 号 was lost.
 _TAX_LABEL_END = r"\s*(?:号|[^\s\dA-Za-z:：]|\d[·.．,，、])?"
 # The 小写 label with its 写 read as a sign that is no glyph, between both brackets: (小4); or lost, (小) (first run
-# 28513, a paper 普票: its piece, (小)¥705294.86, starting left of the 合计 amount's, was taken for that amount).
-_SMALL_MISREAD = r"[（(]\s*小\s*[^\s\u4e00-\u9fff¥￥]?\s*[)）]"
+# 28513, a paper 普票: its piece, (小)¥705294.86, starting left of the 合计 amount's, was taken for that amount). Or its
+# 写 read as two signs and the closing bracket lost, the figure's ¥ right after (first run 29002, a phone photo:
+# (小1D¥347.99, the 1 taken for the total with tax).
+_SMALL_MISREAD = r"[（(]\s*小\s*(?:[^\s\u4e00-\u9fff¥￥]?\s*[)）]|[^\s\u4e00-\u9fff¥￥)）]{1,2}(?=\s*[¥￥]))"
 
 # What follows 合计 in the words row's label: （大写）.
 _WORDS_TAIL = r"\s*[（(]\s*" + spaced("大写")

@@ -711,11 +711,12 @@ def test_a_name_split_by_the_detector_starts_at_its_leftmost_piece():
     assert f["buyer_name"].value == "贵阳市海装吉权份有限公司"
 
 
-@pytest.mark.parametrize("label", ["(小4)", "(小)"])
+@pytest.mark.parametrize("label", ["(小4)", "(小)", "(小1D"])
 def test_the_小写_label_with_its_写_misread_is_still_the_label(label):
     """First run 25083 (an image PDF): (小写) read (小4) and run into its figure; the 4 was taken for the total with
     tax and the figure for the 合计 amount, the 合计 figures above on the unread 计's row then lost. First run 28513 (a
-    paper 普票): read (小), its 写 lost, the piece starting left of the 合计 amount's, which it was then taken for."""
+    paper 普票): read (小), its 写 lost, the piece starting left of the 合计 amount's, which it was then taken for. First
+    run 29002 (a phone photo): read (小1D, its closing bracket lost, the 1 taken for the total with tax."""
     from intake.fields import read_page
 
     lines = _BODY[:9] + [
