@@ -18,6 +18,7 @@ _CONFUSIONS = str.maketrans(
         "陸": "陆", "萬": "万", "億": "亿", "〇": "零", "○": "零", "O": "零",
         "肄": "肆", "染": "柒", "抬": "拾", "伯": "佰", "任": "仟", "玫": "玖",
         "圜": "圆", "圈": "圆", "式": "贰", "壶": "壹", "壸": "壹", "正": "整", "渠": "柒",
+        "查": "壹",  # first run 29202, a phone photo: 捌仟伍佰肆拾查圆查角伍分
     }
 )
 # Printed around the words: the ⊗/ⓧ start mark, brackets of the 大写/小写 labels, spaces.

@@ -87,6 +87,7 @@ def test_bank_style_switches_give_domain_example():
         ("壹万陆仟伍佰零渠圆零玖分", "16507.09"),  # first run 15898: 渠 read for 柒
         ("贰佰柒拾玖圈叁角贰分", "279.32"),  # calibration photo 20056: 圈 read for 圆
         ("式拾贰万贰仟零玖圆肆角肆分", "222009.44"),  # first run 19634: 式 read for 贰
+        ("捌仟伍佰肆拾查圆查角伍分", "8541.15"),  # first run 29202: 查 read for 壹
         ("伍角", "0.50"),
     ],
 )
