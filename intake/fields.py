@@ -521,12 +521,15 @@ def _parties(layout: Layout, lab, split_y: float, make: FieldMaker, read) -> tup
 
 # A recognizer reads the decimal point of a printed figure as a colon ("￥19225:20") often enough to matter.
 _POINT_AS_COLON = re.compile(r"(?<=\d)[:;：](?=\d{2}(?!\d))")
+# Or as a space, in a figure printed with its ¥ (first runs 29002, 29062, phone photos: ¥307 96, ¥123 00): every such
+# figure carries its cents, so a ¥ figure with no point and two digits after a space is one figure.
+_POINT_AS_SPACE = re.compile(r"([¥￥]\s*\d[\d,]*) (\d{2})(?![\d.,])")
 
 
 def _money_tokens(pieces: list[Piece]) -> list[tuple[str, Piece]]:
     out = []
     for p in pieces:
-        text = _POINT_AS_COLON.sub(".", normal.halfwidth_ascii(p.text))
+        text = _POINT_AS_SPACE.sub(r"\1.\2", _POINT_AS_COLON.sub(".", normal.halfwidth_ascii(p.text)))
         for m in _MONEY.finditer(text):
             out.append((m.group(0), sub_piece(p, m.start(), m.end())))
     return out

@@ -161,6 +161,25 @@ def test_total_figures_with_a_colon_for_the_point_and_no_name_from_a_label_row()
     assert inv.fields["buyer_tax_id"].value == "91320200MA1MXXX1X5"
 
 
+@pytest.mark.parametrize(("amount", "tax", "total"), [
+    ("¥307 96", "¥40.03", "¥347.99"),  # first run 29002, a phone photo: the amount's point read as a space
+    ("¥307.96", "¥40 03", "¥347 99"),
+])
+def test_a_yen_figure_with_a_space_for_its_point_is_one_figure(amount, tax, total):
+    from intake.fields import read_page
+
+    lines = _BODY + [
+        (amount, (1400, 705, 1540, 745), 0.92),
+        (tax, (1700, 705, 1840, 745), 0.95),
+        ("价税合计（大写）", (260, 770, 450, 810), 0.98),
+        ("叁佰肆拾柒圆玖角玖分", (640, 780, 1060, 820), 0.95),
+        ("（小写）", (1270, 770, 1350, 810), 0.9),
+        (total, (1370, 780, 1520, 820), 0.95),
+    ]
+    f = read_page(_page(lines)).invoice.fields
+    assert [f[n].value for n in ("total_amount", "total_tax", "amount_with_tax")] == ["307.96", "40.03", "347.99"]
+
+
 def test_a_stray_fragment_on_the_total_row_is_not_the_tax():
     from intake.fields import read_page
 
