@@ -1357,6 +1357,25 @@ def test_a_scan_whose_words_label_is_misread_is_an_invoice(tmp_path, seed, kind)
         case.truth["invoice_number"], case.truth["amount_with_tax"])
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, kind, names", [
+    (29276, "paper_special", ("total_amount", "total_tax", "amount_with_tax")),  # set off the labels' rows
+    (29128, "paper_special", ("seller_tax_id",)),  # ：号：9132…, the label's head read as a colon
+    (28948, "paper_special", ("seller_name",)),  # a remark beside the name taken for it
+    (29002, "phone_photo", ("total_amount", "amount_with_tax")),  # ¥307 96 and (小1D¥347.99
+])
+def test_first_run_values_once_lost_are_read_and_accepted(tmp_path, seed, kind, names):
+    """Stop 43's first runs 28640-29279: each of these values was not found, or found wrong and held."""
+    from intake.pipeline import extract_file
+    from intake.settings import load_settings
+    from samples.generate import generate
+
+    case = generate(seed, kind, tmp_path)
+    (inv,) = extract_file(case.path, load_settings(env={})).invoices
+    got = {n: (inv.fields[n].value, str(inv.fields[n].status)) for n in names}
+    assert got == {n: (case.truth[n], "accepted") for n in names}
+
+
 def test_the_labels_own_column_is_not_the_margins_copy_name():
     """First run 14469 (paper 普票): 备 read into the remark's line, "备|dd46878584600", so the label's end was placed
     a glyph short; 注 under it and the 密码区's label above (密, 码, 区), one glyph a row on that centre line, were
