@@ -188,7 +188,8 @@ def read_page(page: Page) -> _PageRead:
         # Every invoice prints its 价税合计 in words on the row found: none read is text missing, not "none printed"
         # (16 of 400 generated scans had it accepted empty).
         f["amount_in_words"].flag(Reason.INCOMPLETE)
-    f["amount_with_tax"] = _figures(layout, words, make, taken={f["total_amount"].box, f["total_tax"].box} - {None})
+    f["amount_with_tax"] = _figures(layout, words, make, taken={f["total_amount"].box, f["total_tax"].box} - {None},
+                                    words_box=f["amount_in_words"].box if is_ocr else None)
     f["drawer"] = _drawer(layout, words, make)
     if is_ocr:
         _second_reading(layout, inv, columns, words, width, height, make, page.unread_ink)
@@ -627,17 +628,23 @@ def _words(words: Hit, make: FieldMaker) -> FieldValue:
     return make(value, used)
 
 
-def _figures(layout: Layout, words: Hit, make: FieldMaker, taken: set = frozenset()) -> FieldValue:
+def _figures(layout: Layout, words: Hit, make: FieldMaker, taken: set = frozenset(), words_box=None) -> FieldValue:
     """价税合计（小写）: the figure after the 小写 label on the words row (or the first figure right of the words).
 
     `taken`: boxes of the 合计 figures. A tall words label reaches up to the 合计 row, so its row may hold them too
-    (generated seed 5237: the 合计 amount was read as the total with tax)."""
+    (generated seed 5237: the 合计 amount was read as the total with tax).
+    `words_box`: the capital amount's, on a scan. The printer sets the figure on the capital amount's row, whatever
+    the offset from the form's labels: a figure there comes first (first run 29062, a phone photo: the 合计 amount,
+    raised onto the 小写 label's row and its 0 read as 6 on a rule, was taken before the figure under it)."""
     candidates = [h for h in layout.find(LABELS["figures"]) if abs(h.cy - words.cy) < 2 * words.height]
     tails = [h.tail for h in sorted(candidates, key=lambda h: h.x0)] + [words.tail]
-    for tail in tails:
-        for token, p in _money_tokens(tail):
-            if re.search(r"\d", token) and p.box not in taken:
-                return _money_field(token, p, make)
+    tokens = [(token, p) for tail in tails for token, p in _money_tokens(tail)
+              if re.search(r"\d", token) and p.box not in taken]
+    if words_box is not None:
+        cy, h = (words_box[1] + words_box[3]) / 2, words_box[3] - words_box[1]
+        tokens = sorted(tokens, key=lambda tp: abs(tp[1].cy - cy) >= 0.5 * h)
+    if tokens:
+        return _money_field(*tokens[0], make)
     return make("", [])
 
 

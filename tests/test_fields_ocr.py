@@ -180,6 +180,22 @@ def test_a_yen_figure_with_a_space_for_its_point_is_one_figure(amount, tax, tota
     assert [f[n].value for n in ("total_amount", "total_tax", "amount_with_tax")] == ["307.96", "40.03", "347.99"]
 
 
+def test_the_小写_figure_is_the_one_on_the_capital_amounts_row():
+    """First run 29062 (a phone photo): the 合计 amount, raised onto the 小写 label's row, its 0 read as 6 where a rule
+    crossed it (¥123.60), was taken for the total with tax before the figure printed beside the capital amount."""
+    from intake.fields import read_page
+
+    lines = _BODY[:9] + [
+        ("合计", (300, 560, 420, 590), 0.99),
+        ("¥123.60", (998, 583, 1076, 613), 0.955),
+        ("(小写)", (947, 601, 1012, 638), 0.998),
+        ("价税合计（大写）", (209, 606, 348, 638), 0.75),
+        ("¥123.00", (1030, 620, 1116, 654), 0.974),
+        ("壹佰贰拾叁圆整", (501, 625, 636, 650), 0.913),
+    ]
+    assert read_page(_page(lines)).invoice.fields["amount_with_tax"].value == "123.00"
+
+
 def test_a_stray_fragment_on_the_total_row_is_not_the_tax():
     from intake.fields import read_page
 
