@@ -103,8 +103,11 @@ ALLOWED = 0.01
 # 手 is read for 宇 on a phone photo, its crown lost in the blur: first run 26610 read 成都市手航 for 宇航 in the line, the
 # ink reading and the second model alike (kept from acceptance only by the two variants' 于 and 子), 26606 广州市手昌
 # for 宇昌 (the variants right). The generator prints no 手 in a name.
+# 蜂 is read for 峰 (its 山 blurred into 虫): first run 29314 (a phone photo) accepted 东莞市维蜂 for 维峰 at 0.99, the line,
+# both variant crops, the ink reading and the second model all spelling 蜂, those two giving 峰 0.46 and 0.26 beside
+# it. The generator prints no 蜂; a real name's (蜂业) is no longer accepted on the readings' agreement alone.
 LOOKALIKES = {"品": "晶", "展": "辰", "字": "宇", "大": "天", "量": "星", "示": "乐", "股": "辰", "城": "诚", "王": "工",
-              "手": "宇"}
+              "手": "宇", "蜂": "峰"}
 LOOKALIKE_CHANCE = 0.005
 # 品 for 晶 is the one look-alike a phone photo gives less weight: first run 13258 accepted 上海市景品 for 景晶 at 0.97,
 # every reading spelling 品, the second model giving 晶 0.0028 at the glyph. A right 品 outside a lexicon's word (食品's
