@@ -271,8 +271,7 @@ def _words_row_stand_in(layout: Layout, columns) -> Hit | None:
     capitals = [p for p in layout.pieces if _is_capital(p.text) and (columns is None or p.y0 > columns.y1)]
     if capitals:
         p = max(capitals, key=lambda p: p.cy)
-        row = [q for q in layout.row_of(p) if q.x0 > p.x0]
-        return Hit(label=[Piece("", p.x0 - 1, p.y0, p.x0, p.y1)], tail=[p, *row])
+        return Hit(label=[Piece("", p.x0 - 1, p.y0, p.x0, p.y1)], tail=_row_from(layout, p))
     figures = [h for h in layout.find(LABELS["figures"]) if columns is None or h.y0 > columns.y1]
     if figures:
         return min(figures, key=lambda h: h.y0)
@@ -293,6 +292,11 @@ def _is_capital(text: str) -> bool:
     return bool(_CAPITAL_ALONE.search(unconfused(text))) or _capital_in_part(text)
 
 
+def _row_from(layout: Layout, p: Piece) -> list[Piece]:
+    """`p` and what follows it on its own row: a capital amount's row, the words row's value side."""
+    return [p, *(q for q in layout.row_of(p) if q.x0 > p.x0)]
+
+
 def _words_set_off(layout: Layout, words: Hit) -> Hit:
     """The words row as printed: where the label's row holds no capital amount, the capital amount right of the label
     within WORDS_OFFSET of it, and its own row on. The printer sets the capital amount and the 小写 figure beside it
@@ -304,8 +308,7 @@ def _words_set_off(layout: Layout, words: Hit) -> Hit:
             and p.cy != words.cy and _is_capital(p.text)]
     if not near:
         return words
-    p = min(near, key=lambda p: abs(p.cy - words.cy))
-    return Hit(label=words.label, tail=[p, *(q for q in layout.row_of(p) if q.x0 > p.x0)])
+    return Hit(label=words.label, tail=_row_from(layout, min(near, key=lambda p: abs(p.cy - words.cy))))
 
 
 # A piece of a capital amount read without its unit: this many Chinese glyphs at least, and no digit. Not a figure

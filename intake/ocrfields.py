@@ -338,17 +338,17 @@ def _name_for(layout: Layout, t: Piece, stop_x: float) -> list[Piece]:
     # measured in the name's glyphs: a tax id run into its label over two rows is twice their height (28948).
     # Its start is the row's leftmost piece: one line the detector split may come as pieces a few pixels apart in height
     # (first run 28734: 贵阳市海装 2.5 px above 吉权份有限公司, which was taken for the whole name).
-    start = min(row, key=lambda p: p.x0)
-    h = max(start.height, layout.char_height)
+    start = row[0]
+    glyph = max(start.height, layout.char_height)
     # A line a rule strikes through may come as two boxes that overlap, the glyph at the seam in both
     # (济南市通展景商 + 商贸股份有限公司): the second follows the first when it starts and ends clearly further right.
     out = [start]
     for p in row:
         last = out[-1]
-        follows = p.x0 > last.x1 - 1 or (p.x0 > last.x0 + 0.5 * h and p.x1 > last.x1 + 0.5 * h)
+        follows = p.x0 > last.x1 - 1 or (p.x0 > last.x0 + 0.5 * glyph and p.x1 > last.x1 + 0.5 * glyph)
         gap = p.x0 - last.x1
-        if follows and (gap < NAME_GAP * h
-                        or (gap < SPLIT_NAME_GAP * h and is_fragment(name_of(out), places_of(_tax_id_of(t))))):
+        if follows and (gap < NAME_GAP * glyph
+                        or (gap < SPLIT_NAME_GAP * glyph and is_fragment(name_of(out), places_of(_tax_id_of(t))))):
             out.append(p)
     return out
 
